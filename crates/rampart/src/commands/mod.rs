@@ -1,0 +1,7 @@
+//! One module per top-level subcommand. Each exposes a clap type and a `run` function taking
+//! the parsed arguments and the [`GlobalArgs`](crate::GlobalArgs).
+
+pub mod categories;
+pub mod chat;
+pub mod models;
+pub mod watermark;
