@@ -1,0 +1,166 @@
+//! Decoders that find encoded or scrambled stretches in normalised text and decode them.
+//!
+//! Each decoder is linear in the text it scans and conservative: it reports a view only when the
+//! decoded result is mostly printable text (byte encodings) or markedly more English-like than the
+//! input (letter games), because a decoder that fires on ordinary text would flood detectors with
+//! noise and the report with false alarms.
+
+mod ciphers;
+mod escapes;
+mod leet;
+mod morse;
+mod radix;
+mod spacing;
+
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::confusables;
+use crate::view::ViewKind;
+
+pub(crate) use ciphers::{atbash, caesar_shift};
+pub(crate) use leet::LEET;
+pub(crate) use morse::MORSE;
+
+/// A decoded stretch of normalised text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub kind: ViewKind,
+    /// Byte range in the scanned (normalised) text; the whole text for in-place decoders.
+    pub span: Range<usize>,
+    pub text: String,
+}
+
+/// Runs every decoder over `text`.
+pub(crate) fn find_all(text: &str, out: &mut Vec<Found>) {
+    radix::find_base64(text, out);
+    radix::find_base32(text, out);
+    radix::find_hex(text, out);
+    radix::find_binary(text, out);
+    radix::find_char_codes(text, out);
+    morse::find_morse(text, out);
+    escapes::find_url_encoding(text, out);
+    escapes::find_html_entities(text, out);
+    ciphers::find_ciphers(text, out);
+    leet::find_leetspeak(text, out);
+    spacing::find_spaced_out(text, out);
+}
+
+/// Every confusable folded to ASCII and every diacritic stripped, if that changes a confusable or
+/// a good share of the Latin letters (diacritic-stuffing attacks: "hôw tö mäkë").
+pub(crate) fn skeleton_view(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut folded = 0usize;
+    let mut stripped = 0usize;
+    let mut letters = 0usize;
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+        }
+        if let Some(f) = confusables::fold(c) {
+            folded += 1;
+            out.push(f);
+            continue;
+        }
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let mut marks = 0;
+        let mut base = String::new();
+        for d in std::iter::once(c).nfd() {
+            if is_combining_mark(d) {
+                marks += 1;
+            } else {
+                base.push(d);
+            }
+        }
+        // Only strip marks from Latin letters: in other scripts they are part of spelling.
+        if marks > 0 && base.chars().all(|b| b.is_ascii_alphabetic()) && !base.is_empty() {
+            stripped += 1;
+            out.push_str(&base);
+        } else if is_combining_mark(c) {
+            stripped += 1;
+        } else {
+            out.push(c);
+        }
+    }
+    let diacritic_stuffing = letters > 0 && stripped * 4 >= letters;
+    (folded > 0 || diacritic_stuffing).then_some(out)
+}
+
+/// Whether decoded bytes read as text: at least three characters, almost no control or
+/// replacement characters, and mostly letters, digits and spaces.
+pub(crate) fn is_mostly_text(s: &str) -> bool {
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    let mut wordy = 0usize;
+    let mut letters = 0usize;
+    for c in s.chars() {
+        total += 1;
+        if (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || c == '\u{FFFD}'
+            || ('\u{E000}'..='\u{F8FF}').contains(&c)
+        {
+            bad += 1;
+        }
+        if c.is_alphanumeric() || c.is_whitespace() {
+            wordy += 1;
+        }
+        if c.is_alphabetic() {
+            letters += 1;
+        }
+    }
+    total >= 3 && bad * 20 <= total && wordy * 10 >= total * 6 && letters >= 2
+}
+
+/// Splits `text` into sentence-like segments (ending after `.!?:;` and quotes/brackets, or at a
+/// newline), so that letter-game decoders can decode one obfuscated sentence inside plain ones.
+pub(crate) fn segments(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(
+            c,
+            '\n' | '.' | '!' | '?' | ':' | ';' | '"' | '(' | ')' | '[' | ']' | '{' | '}'
+        ) {
+            let end = i + c.len_utf8();
+            out.push(start..end);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+/// Shrinks `range` of `text` to exclude leading and trailing whitespace.
+pub(crate) fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
+    let slice = &text[range.clone()];
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    let end = range.end - (slice.len() - slice.trim_end().len());
+    start..end.max(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mostly_text() {
+        assert!(is_mostly_text("how to make a bomb"));
+        assert!(!is_mostly_text("\u{1}\u{2}\u{3}abc"));
+        assert!(!is_mostly_text("!!!!!!!"));
+    }
+
+    #[test]
+    fn skeleton_folds_and_strips() {
+        assert_eq!(skeleton_view("hôw tö mäkë").as_deref(), Some("how to make"));
+        assert_eq!(skeleton_view("ѕех").as_deref(), Some("sex"));
+        assert_eq!(skeleton_view("plain"), None);
+        assert_eq!(skeleton_view("café au lait"), None);
+    }
+}

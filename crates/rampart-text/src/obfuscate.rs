@@ -1,0 +1,368 @@
+//! Obfuscation transforms: the inverse of what [`crate::normalize`] sees through.
+//!
+//! Red-team techniques apply these to attack prompts; guard's evasion tests apply them to known
+//! attacks and check that the normaliser recovers the text. Every randomised transform takes a
+//! seed and is deterministic under it. Each one here has a matching decoder, so a transform added
+//! here without one is a gap the property tests will show.
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::confusables::HOMOGLYPHS;
+use crate::decode::{self, LEET, MORSE};
+
+/// Base64 with the standard alphabet and padding.
+pub fn to_base64(text: &str) -> String {
+    STANDARD.encode(text)
+}
+
+/// Base64 with the URL-safe alphabet, unpadded.
+pub fn to_base64_url(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+/// Base32 (RFC 4648, upper case, padded).
+pub fn to_base32(text: &str) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    for chunk in bytes.chunks(5) {
+        let mut buffer = [0u8; 5];
+        buffer[..chunk.len()].copy_from_slice(chunk);
+        let value = buffer.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+        let symbols = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < symbols {
+                out.push(char::from(
+                    ALPHABET[((value >> (35 - i * 5)) & 31) as usize],
+                ));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Lower-case hex, contiguous (`686f77`).
+pub fn to_hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex bytes separated by spaces (`68 6f 77`).
+pub fn to_hex_spaced(text: &str) -> String {
+    text.bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Eight-bit binary groups separated by spaces.
+pub fn to_binary(text: &str) -> String {
+    text.bytes()
+        .map(|b| format!("{b:08b}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Decimal character codes separated by spaces (`104 111 119`).
+pub fn to_char_codes(text: &str) -> String {
+    text.bytes()
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Percent-encodes every byte (`%68%6F%77`).
+pub fn to_url_encoding(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// HTML numeric entities for every character (`&#104;&#111;`).
+pub fn to_html_entities(text: &str) -> String {
+    text.chars().map(|c| format!("&#{};", c as u32)).collect()
+}
+
+/// Morse code: letters separated by spaces, words by ` / `. Characters without a code are dropped.
+pub fn to_morse(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter_map(|c| {
+                    MORSE
+                        .iter()
+                        .find(|(l, _)| *l == c.to_ascii_lowercase())
+                        .map(|(_, code)| *code)
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// ROT13.
+pub fn rot13(text: &str) -> String {
+    decode::caesar_shift(text, 13)
+}
+
+/// Caesar shift of ASCII letters by `shift` places.
+pub fn caesar(text: &str, shift: u8) -> String {
+    decode::caesar_shift(text, shift)
+}
+
+/// Atbash (a <-> z).
+pub fn atbash(text: &str) -> String {
+    decode::atbash(text)
+}
+
+/// Characters in reverse order.
+pub fn reverse(text: &str) -> String {
+    text.chars().rev().collect()
+}
+
+/// Each word's characters reversed, words in place.
+pub fn reverse_words(text: &str) -> String {
+    text.split(' ')
+        .map(|w| w.chars().rev().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Letters of each word separated by `separator`; with a space separator, words are separated
+/// by three spaces (`h o w   t o`), otherwise by one (`h.o.w t.o`).
+pub fn space_out(text: &str, separator: char) -> String {
+    let word_gap = if separator == ' ' { "   " } else { " " };
+    text.split(' ')
+        .map(|w| {
+            let mut out = String::new();
+            for (i, c) in w.chars().enumerate() {
+                if i > 0 {
+                    out.push(separator);
+                }
+                out.push(c);
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(word_gap)
+}
+
+/// Replaces letters by leet symbols with probability `level` (0..=1), choosing among symbols
+/// at random.
+pub fn leetspeak(text: &str, level: f64, seed: u64) -> String {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let level = level.clamp(0.0, 1.0);
+    text.chars()
+        .map(|c| {
+            let lower = c.to_ascii_lowercase();
+            let symbols: Vec<char> = LEET
+                .iter()
+                .filter(|(_, letters)| letters[0] == lower)
+                .map(|(symbol, _)| *symbol)
+                .collect();
+            if symbols.is_empty() || !rng.random_bool(level) {
+                c
+            } else {
+                symbols[rng.random_range(0..symbols.len())]
+            }
+        })
+        .collect()
+}
+
+/// Replaces letters by look-alikes from other scripts with probability `rate` (0..=1).
+pub fn homoglyphs(text: &str, rate: f64, seed: u64) -> String {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rate = rate.clamp(0.0, 1.0);
+    text.chars()
+        .map(|c| match HOMOGLYPHS.iter().find(|(ascii, _)| *ascii == c) {
+            Some((_, lookalikes)) if rng.random_bool(rate) => {
+                lookalikes[rng.random_range(0..lookalikes.len())]
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+/// Inserts zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, soft hyphen) after characters
+/// with probability `rate`.
+pub fn insert_zero_width(text: &str, rate: f64, seed: u64) -> String {
+    const INVISIBLE: [char; 5] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{00AD}'];
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rate = rate.clamp(0.0, 1.0);
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        out.push(c);
+        if rng.random_bool(rate) {
+            out.push(INVISIBLE[rng.random_range(0..INVISIBLE.len())]);
+        }
+    }
+    out
+}
+
+/// ASCII smuggling: printable ASCII as invisible Unicode tag characters, between a BEGIN tag
+/// (U+E0001) and a CANCEL TAG (U+E007F). Other characters are dropped.
+pub fn to_tag_chars(text: &str) -> String {
+    let mut out = String::from('\u{E0001}');
+    out.extend(
+        text.chars()
+            .filter(|c| (' '..='~').contains(c))
+            .filter_map(|c| char::from_u32(0xE0000 + c as u32)),
+    );
+    out.push('\u{E007F}');
+    out
+}
+
+/// Variation-selector smuggling: the bytes of `payload` as variation selectors after `carrier`
+/// (an emoji, say), invisible in most renderers.
+pub fn smuggle_in_variation_selectors(carrier: &str, payload: &str) -> String {
+    let mut out = String::from(carrier);
+    for b in payload.bytes() {
+        let c = if b < 16 {
+            0xFE00 + u32::from(b)
+        } else {
+            0xE0100 + u32::from(b) - 16
+        };
+        out.extend(char::from_u32(c));
+    }
+    out
+}
+
+/// Fullwidth forms of printable ASCII (and the ideographic space for spaces).
+pub fn fullwidth(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            ' ' => '\u{3000}',
+            '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Mathematical bold letters and digits (U+1D400 block).
+pub fn math_bold(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let code = match c {
+                'A'..='Z' => 0x1D400 + (c as u32 - 'A' as u32),
+                'a'..='z' => 0x1D41A + (c as u32 - 'a' as u32),
+                '0'..='9' => 0x1D7CE + (c as u32 - '0' as u32),
+                _ => return c,
+            };
+            char::from_u32(code).unwrap_or(c)
+        })
+        .collect()
+}
+
+/// Circled letters and digits (ⓐ, Ⓐ, ①).
+pub fn circled(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let code = match c {
+                'A'..='Z' => 0x24B6 + (c as u32 - 'A' as u32),
+                'a'..='z' => 0x24D0 + (c as u32 - 'a' as u32),
+                '1'..='9' => 0x2460 + (c as u32 - '1' as u32),
+                _ => return c,
+            };
+            char::from_u32(code).unwrap_or(c)
+        })
+        .collect()
+}
+
+/// Latin small capitals (ᴀʙᴄ), which NFKC leaves alone.
+pub fn small_caps(text: &str) -> String {
+    const SMALL: [char; 26] = [
+        'ᴀ', 'ʙ', 'ᴄ', 'ᴅ', 'ᴇ', 'ꜰ', 'ɢ', 'ʜ', 'ɪ', 'ᴊ', 'ᴋ', 'ʟ', 'ᴍ', 'ɴ', 'ᴏ', 'ᴘ', 'q', 'ʀ',
+        'ꜱ', 'ᴛ', 'ᴜ', 'ᴠ', 'ᴡ', 'x', 'ʏ', 'ᴢ',
+    ];
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                SMALL[(c as u8 - b'a') as usize]
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Right-to-left override around the reversed text: displays as the original, reads reversed.
+pub fn bidi_override(text: &str) -> String {
+    format!("\u{202E}{}\u{202C}", reverse(text))
+}
+
+/// Adds `intensity` random combining marks (1..=16) after each letter (Zalgo text).
+pub fn zalgo(text: &str, intensity: usize, seed: u64) -> String {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let intensity = intensity.clamp(1, 16);
+    let mut out = String::with_capacity(text.len() * (intensity + 1) * 2);
+    for c in text.chars() {
+        out.push(c);
+        if c.is_alphabetic() {
+            for _ in 0..intensity {
+                out.extend(char::from_u32(rng.random_range(0x0300..=0x036F)));
+            }
+        }
+    }
+    out
+}
+
+/// Puts one diacritic on a share `rate` of the ASCII letters (`hôw tö mäkë`).
+pub fn diacritics(text: &str, rate: f64, seed: u64) -> String {
+    const MARKS: [char; 6] = [
+        '\u{0301}', '\u{0300}', '\u{0302}', '\u{0308}', '\u{0303}', '\u{030A}',
+    ];
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rate = rate.clamp(0.0, 1.0);
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        out.push(c);
+        if c.is_ascii_alphabetic() && rng.random_bool(rate) {
+            out.push(MARKS[rng.random_range(0..MARKS.len())]);
+        }
+    }
+    out
+}
+
+/// Randomises the case of ASCII letters.
+pub fn random_case(text: &str, seed: u64) -> String {
+    let mut rng = StdRng::seed_from_u64(seed);
+    text.chars()
+        .map(|c| {
+            if rng.random_bool(0.5) {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        assert_eq!(to_base32("how to make"), "NBXXOIDUN4QG2YLLMU======");
+        assert_eq!(to_hex("how"), "686f77");
+        assert_eq!(to_binary("h"), "01101000");
+        assert_eq!(to_morse("how to"), ".... --- .-- / - ---");
+        assert_eq!(space_out("how to", ' '), "h o w   t o");
+        assert_eq!(space_out("how to", '.'), "h.o.w t.o");
+        assert_eq!(fullwidth("ab c"), "ａｂ\u{3000}ｃ");
+    }
+
+    #[test]
+    fn seeded_transforms_are_deterministic() {
+        assert_eq!(
+            leetspeak("how to make a bomb", 0.8, 7),
+            leetspeak("how to make a bomb", 0.8, 7)
+        );
+        assert_eq!(homoglyphs("paypal", 1.0, 1), homoglyphs("paypal", 1.0, 1));
+        assert_ne!(homoglyphs("paypal", 1.0, 1), "paypal");
+    }
+}
