@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum InvisibleKind {
     /// Zero-width space/joiners, word joiner, BOM, soft hyphen, Hangul fillers and similar blanks.
     ZeroWidth,
-    /// A zero-width joiner between two pictographs (an emoji sequence): removed, but benign.
-    EmojiJoiner,
+    /// A zero-width joiner between two pictographs, or an emoji presentation selector: part of an
+    /// ordinary emoji sequence. Removed, but benign.
+    EmojiSequence,
     /// Bidirectional marks, embeddings, overrides and isolates (Trojan Source).
     Bidi,
     /// Unicode tag characters (U+E0000..U+E007F): invisible ASCII ("ASCII smuggling").

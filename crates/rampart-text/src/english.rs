@@ -23,7 +23,7 @@ const WORDS: &str = "a about above after again against all also am an and any ar
     very want was way we well were what when where which while who whom why will with without \
     word words work world would write year yes yet you your yours yourself yourselves \
     hello hi hey ok okay sure help answer question explain describe list give steps step guide \
-    how-to instructions instruction ignore previous above prior system prompt rules rule \
+    instructions instruction ignore previous above prior system prompt rules rule \
     pretend act role play character story assistant model user developer mode jailbreak \
     reveal secret password key token admin access code decode encode base translate \
     print output reply respond respond response message text following below forget disregard \
@@ -33,10 +33,13 @@ const WORDS: &str = "a about above after again against all also am an and any ar
     money bank card credit account email phone address name number data file files \
     house home car water food fire school child children man woman men women person friend \
     family life work job day night week good bad big small high low old young first last \
-    make made making how-to tutorial detailed detail details exactly simple easy quickly \
+    making tutorial detailed detail details exactly simple easy quickly \
     cook recipe chemical chemicals gas toxic dangerous illegal legal law police \
     computer network server website internet software program script command commands \
-    one two three four five six seven eight nine ten hundred thousand";
+    one two three four five six seven eight nine ten hundred thousand \
+    sex sexual nude naked porn suicide self terror terrorist murder shoot stab rape abuse hate \
+    racist nazi bioweapon anthrax ricin nerve agent fentanyl heroin launder fraud scam phishing \
+    ransomware exploit shell injection credentials private personal kid kids minor steps";
 
 /// Letter bigrams that are frequent in English text.
 const BIGRAMS: &[&str] = &[

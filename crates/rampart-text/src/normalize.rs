@@ -54,8 +54,9 @@ impl Default for Normalizer {
 pub struct Report {
     /// Zero-width spaces and joiners, word joiners, BOMs, soft hyphens, Hangul fillers.
     pub zero_width: usize,
-    /// Zero-width joiners inside emoji sequences (benign; removed all the same).
-    pub emoji_joiners: usize,
+    /// Zero-width joiners and presentation selectors inside emoji sequences (benign; removed all
+    /// the same).
+    pub emoji_sequence: usize,
     /// Bidirectional controls.
     pub bidi: usize,
     /// Unicode tag characters.
@@ -128,7 +129,7 @@ impl Report {
     fn count(&mut self, kind: InvisibleKind, span: Range<usize>) {
         let counter = match kind {
             InvisibleKind::ZeroWidth => &mut self.zero_width,
-            InvisibleKind::EmojiJoiner => &mut self.emoji_joiners,
+            InvisibleKind::EmojiSequence => &mut self.emoji_sequence,
             InvisibleKind::Bidi => &mut self.bidi,
             InvisibleKind::Tag => &mut self.tag_chars,
             InvisibleKind::VariationSelector => &mut self.variation_selectors,
@@ -285,11 +286,21 @@ impl Normalizer {
                 last_visible = Some(c);
                 continue;
             };
-            if c == '\u{200D}'
+            // A joiner between two pictographs, or a presentation selector after a pictograph or a
+            // keycap digit, is part of an ordinary emoji sequence.
+            let joiner = c == '\u{200D}'
                 && last_visible.is_some_and(chars::is_pictographic)
-                && iter.peek().is_some_and(|&(_, n)| chars::is_pictographic(n))
-            {
-                kind = InvisibleKind::EmojiJoiner;
+                && iter.peek().is_some_and(|&(_, n)| chars::is_pictographic(n));
+            let presentation = matches!(c, '\u{FE0E}' | '\u{FE0F}')
+                && !selectors.is_open()
+                && last_visible.is_some_and(|p| {
+                    chars::is_pictographic(p) || matches!(p, '0'..='9' | '#' | '*')
+                })
+                && !iter.peek().is_some_and(|&(_, n)| {
+                    chars::classify(n) == Some(InvisibleKind::VariationSelector)
+                });
+            if joiner || presentation {
+                kind = InvisibleKind::EmojiSequence;
             }
             match kind {
                 InvisibleKind::Tag => {
@@ -531,6 +542,10 @@ struct HiddenRun {
 }
 
 impl HiddenRun {
+    fn is_open(&self) -> bool {
+        self.span.is_some()
+    }
+
     fn push(&mut self, byte: Option<u8>, start: usize, end: usize) {
         if let Some(b) = byte {
             self.bytes.push(b);

@@ -54,16 +54,15 @@ fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
         .iter()
         .rposition(|c| c.is_ascii_alphanumeric() || readings(*c).is_some())?
         + 1;
-    // A trailing "!" or "$" is more often punctuation than a letter: keep it out of the core unless
-    // the core would otherwise have no letters.
-    while core_end > core_start + 1
-        && is_symbol(chars[core_end - 1])
-        && !chars[core_end - 2].is_ascii_digit()
-        && matches!(chars[core_end - 1], '!' | '$' | '+' | '|')
-    {
+    // A trailing "!" is more often punctuation than a letter.
+    if core_end > core_start + 1 && chars[core_end - 1] == '!' {
         core_end -= 1;
     }
     let core = &chars[core_start..core_end];
+    // Hashes, keys and serial numbers mix letters and digits too, but are longer than words.
+    if core.len() > 24 {
+        return None;
+    }
     let has_letters = core.iter().any(|c| c.is_ascii_alphabetic());
     let leet_positions: Vec<usize> = (0..core.len())
         .filter(|&i| readings(core[i]).is_some())
@@ -88,7 +87,10 @@ fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
         let mut k = 0;
         for (i, &c) in core.iter().enumerate() {
             if leet_positions.get(k) == Some(&i) {
-                let letter = readings(c).map_or(c, |r| r[choice[k]]);
+                // The last option of a symbol is the symbol itself ("(see", "bomb!").
+                let letter = readings(c)
+                    .and_then(|r| r.get(choice[k]).copied())
+                    .unwrap_or(c);
                 word.push(if upper {
                     letter.to_ascii_uppercase()
                 } else {
@@ -110,7 +112,7 @@ fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
     let mut best = None;
     for _ in 0..MAX_READINGS {
         let word = render(&choice);
-        if is_word(&word) {
+        if is_word(word.trim_end_matches(|c: char| !c.is_ascii_alphabetic())) {
             best = Some(word);
             break;
         }
@@ -147,6 +149,8 @@ pub(super) fn find_leetspeak(text: &str, out: &mut Vec<Found>) {
     let mut pieces: Vec<(std::ops::Range<usize>, Option<String>, bool)> = Vec::new();
     let mut mixed_changed = 0;
     let mut pure_words = 0;
+    // Decoded tokens that are English words: evidence that this is leet rather than codes.
+    let mut word_hits = 0;
     let mut start = None;
     let mut tokens = Vec::new();
     for (i, c) in text.char_indices() {
@@ -166,6 +170,12 @@ pub(super) fn find_leetspeak(text: &str, out: &mut Vec<Found>) {
         let token = &text[range.clone()];
         let has_letters = token.bytes().any(|b| b.is_ascii_alphabetic());
         let decoded = decode_token(token, true);
+        if decoded
+            .as_deref()
+            .is_some_and(|d| is_word(d.trim_matches(|c: char| !c.is_ascii_alphabetic())))
+        {
+            word_hits += 1;
+        }
         match (&decoded, has_letters) {
             (Some(_), true) => mixed_changed += 1,
             (Some(d), false) if is_word(d.trim_matches(|c: char| !c.is_ascii_alphabetic())) => {
@@ -195,7 +205,7 @@ pub(super) fn find_leetspeak(text: &str, out: &mut Vec<Found>) {
     decoded.push_str(&text[last..]);
     let before = english_score(text).score();
     let after = english_score(&decoded).score();
-    if mixed_changed >= 2 || after >= before + 0.1 {
+    if word_hits >= 1 && (mixed_changed >= 2 || after >= before + 0.1) {
         out.push(Found {
             kind: ViewKind::Leetspeak,
             span: 0..text.len(),

@@ -18,6 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::confusables;
+use crate::english::is_word;
 use crate::view::ViewKind;
 
 pub(crate) use ciphers::{atbash, caesar_shift};
@@ -88,7 +89,17 @@ pub(crate) fn skeleton_view(text: &str) -> Option<String> {
         }
     }
     let diacritic_stuffing = letters > 0 && stripped * 4 >= letters;
-    (folded > 0 || diacritic_stuffing).then_some(out)
+    // Folding every look-alike turns Russian or Greek text into Latin gibberish; report the
+    // skeleton only when it reveals English words that were not there.
+    let reveals_words = folded > 0 && {
+        let known = |t: &str| {
+            t.split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() >= 3 && is_word(w))
+                .count()
+        };
+        known(&out) > known(text)
+    };
+    (reveals_words || diacritic_stuffing).then_some(out)
 }
 
 /// Whether decoded bytes read as text: at least three characters, almost no control or
