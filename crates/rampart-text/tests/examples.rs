@@ -3,7 +3,7 @@
 use rampart_text::obfuscate;
 use rampart_text::{InvisibleKind, Normalizer, Script, ViewKind, normalize};
 
-fn view<'a>(n: &'a rampart_text::Normalized, kind: ViewKind) -> Option<&'a str> {
+fn view(n: &rampart_text::Normalized, kind: ViewKind) -> Option<&str> {
     n.views
         .iter()
         .find(|v| v.kind == kind)

@@ -106,7 +106,7 @@ fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
     // Enumerate readings in mixed radix, most common first, up to MAX_READINGS.
     let radix: Vec<usize> = leet_positions
         .iter()
-        .map(|&i| readings(core[i]).map_or(1, <[char]>::len))
+        .map(|&i| readings(core[i]).map_or(1, <[char]>::len) + usize::from(is_symbol(core[i])))
         .collect();
     let mut choice = vec![0usize; leet_positions.len()];
     let mut best = None;
