@@ -201,7 +201,7 @@ pub fn fold_punctuation(c: char) -> Option<char> {
 pub(crate) const HOMOGLYPHS: &[(char, &[char])] = &[
     ('a', &['а', 'α', 'ɑ']),
     ('b', &['Ь']),
-    ('c', &['с', 'ϲ']),
+    ('c', &['с']),
     ('d', &['ԁ']),
     ('e', &['е', 'ε']),
     ('g', &['ɡ', 'ց']),
@@ -223,7 +223,7 @@ pub(crate) const HOMOGLYPHS: &[(char, &[char])] = &[
     ('y', &['у']),
     ('A', &['А', 'Α', 'Ꭺ']),
     ('B', &['В', 'Β', 'Ᏼ']),
-    ('C', &['С', 'Ϲ', 'Ꮯ']),
+    ('C', &['С', 'Ꮯ']),
     ('D', &['Ꭰ']),
     ('E', &['Е', 'Ε', 'Ꭼ']),
     ('G', &['Ꮐ']),
@@ -309,6 +309,17 @@ mod tests {
                     l as u32
                 );
                 assert!(!l.is_ascii());
+            }
+        }
+    }
+
+    #[test]
+    fn homoglyphs_survive_nfkc() {
+        use unicode_normalization::UnicodeNormalization;
+        for (_, lookalikes) in HOMOGLYPHS {
+            for &l in *lookalikes {
+                let nfkc: String = l.to_string().nfkc().collect();
+                assert_eq!(nfkc, l.to_string(), "U+{:04X} changes under NFKC", l as u32);
             }
         }
     }

@@ -423,29 +423,49 @@ impl Normalizer {
         let mut text = String::with_capacity(items.len());
         let mut offsets = OffsetMap::default();
         let mut word_iter = words.iter().zip(fold_word.iter()).peekable();
-        for (index, item) in items.iter().enumerate() {
+        let mut index = 0;
+        while index < items.len() {
+            let item = items[index];
             while word_iter.peek().is_some_and(|(w, _)| w.end <= index) {
                 word_iter.next();
             }
             let in_folded_word = word_iter
                 .peek()
                 .is_some_and(|(w, fold)| w.contains(&index) && **fold);
-            let (c, copied) = match (
-                in_folded_word.then(|| confusables::fold(item.c)).flatten(),
-                confusables::fold_punctuation(item.c),
-            ) {
-                (Some(folded), _) => {
-                    report.confusables_folded += 1;
-                    (folded, false)
+            let folded = in_folded_word.then(|| confusables::fold(item.c)).flatten();
+            if let Some(folded) = folded {
+                report.confusables_folded += 1;
+                // A folded base may now compose with the marks after it (Greek "ο" + diaeresis
+                // becomes "ö"): compose them so that the text stays in NFKC and normalising twice
+                // changes nothing.
+                let marks = items[index + 1..]
+                    .iter()
+                    .take_while(|i| is_combining_mark(i.c))
+                    .count();
+                if marks > 0 {
+                    let cluster = &items[index..=index + marks];
+                    let composed = std::iter::once(folded)
+                        .chain(cluster[1..].iter().map(|i| i.c))
+                        .nfc();
+                    let orig = cluster[0].orig.0..cluster[marks].orig.1;
+                    for c in composed {
+                        text.push(c);
+                        offsets.push(c.len_utf8(), orig.clone(), false);
+                    }
+                    index += marks + 1;
+                    continue;
                 }
-                (None, Some(folded)) => {
-                    report.punctuation_folded += 1;
-                    (folded, false)
-                }
-                (None, None) => (item.c, item.copied),
-            };
-            text.push(c);
-            offsets.push(c.len_utf8(), item.orig.0..item.orig.1, copied);
+                text.push(folded);
+                offsets.push(folded.len_utf8(), item.orig.0..item.orig.1, false);
+            } else if let Some(folded) = confusables::fold_punctuation(item.c) {
+                report.punctuation_folded += 1;
+                text.push(folded);
+                offsets.push(folded.len_utf8(), item.orig.0..item.orig.1, false);
+            } else {
+                text.push(item.c);
+                offsets.push(item.c.len_utf8(), item.orig.0..item.orig.1, item.copied);
+            }
+            index += 1;
         }
         offsets.finish(orig_len);
         (text, offsets)

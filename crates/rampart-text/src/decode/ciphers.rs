@@ -12,6 +12,9 @@ use super::{Found, segments, trim_range};
 use crate::english::{EnglishScore, chi_squared, english_score, word_order_hits};
 use crate::view::ViewKind;
 
+/// Segments up to this many letters try every shift: their histograms are too noisy to rank by.
+const SHORT_SEGMENT: usize = 300;
+
 /// Shifts ASCII letters forward by `shift` places, keeping case.
 pub(crate) fn caesar_shift(text: &str, shift: u8) -> String {
     let shift = shift % 26;
@@ -105,8 +108,11 @@ fn decode_segment(segment: &str) -> Option<ViewKind> {
         })
         .collect();
     shifts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut candidates: Vec<ViewKind> =
-        shifts.iter().take(3).map(|&(_, d)| shift_kind(d)).collect();
+    let mut candidates: Vec<ViewKind> = shifts
+        .iter()
+        .take(if letters <= SHORT_SEGMENT { 25 } else { 3 })
+        .map(|&(_, d)| shift_kind(d))
+        .collect();
     candidates.extend([
         ViewKind::Atbash,
         ViewKind::Reversed,

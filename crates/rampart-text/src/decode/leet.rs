@@ -50,14 +50,10 @@ fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
     let core_start = chars
         .iter()
         .position(|c| c.is_ascii_alphanumeric() || readings(*c).is_some())?;
-    let mut core_end = chars
+    let core_end = chars
         .iter()
         .rposition(|c| c.is_ascii_alphanumeric() || readings(*c).is_some())?
         + 1;
-    // A trailing "!" is more often punctuation than a letter.
-    if core_end > core_start + 1 && chars[core_end - 1] == '!' {
-        core_end -= 1;
-    }
     let core = &chars[core_start..core_end];
     // Hashes, keys and serial numbers mix letters and digits too, but are longer than words.
     if core.len() > 24 {
@@ -135,7 +131,18 @@ fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
     }
     let decoded = match best {
         Some(word) => word,
-        None if has_letters => render(&vec![0; leet_positions.len()]),
+        None if has_letters => {
+            // No reading is a word: take the most common readings, but keep a symbol that ends
+            // the word as punctuation ("wow!" is not "wowi").
+            let mut choice = vec![0; leet_positions.len()];
+            if let (Some(last), Some(&pos)) = (choice.last_mut(), leet_positions.last())
+                && pos + 1 == core.len()
+                && is_symbol(core[pos])
+            {
+                *last = radix[radix.len() - 1] - 1;
+            }
+            render(&choice)
+        }
         None => return None,
     };
     let mut out: String = chars[..core_start].iter().collect();
