@@ -1,0 +1,134 @@
+//! Embedding: adds the key's tiled spread-spectrum pattern to the luma, shaped by a perceptual
+//! mask and scaled to a target PSNR.
+
+use image::DynamicImage;
+
+use crate::code;
+use crate::error::{Result, WatermarkError};
+use crate::pattern::{Patterns, TILE};
+use crate::payload::Payload;
+use crate::picture::Picture;
+use crate::plane::Plane;
+
+/// Smallest image side that can be marked: two tiles, so the detector sees the repetition.
+pub const MIN_EMBED_SIDE: u32 = 256;
+/// Share of the mark's power given to the pilot (synchronisation and detection); the rest
+/// carries the payload. 0.35 balances detection margin against payload bit errors.
+pub(crate) const PILOT_SHARE: f32 = 0.35;
+
+/// Parameters of [`embed`].
+#[derive(Clone, Debug)]
+pub struct EmbedOptions {
+    /// Target peak signal-to-noise ratio in dB (default 40). Lower is stronger and more visible.
+    pub target_psnr: f64,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        Self { target_psnr: 40.0 }
+    }
+}
+
+impl EmbedOptions {
+    /// Options from a strength multiplier: 1.0 is the default 40 dB, 2.0 doubles the amplitude
+    /// (about 34 dB).
+    pub fn with_strength(strength: f64) -> Result<Self> {
+        if !(strength.is_finite() && strength > 0.0 && strength <= 10.0) {
+            return Err(WatermarkError::InvalidParameter(format!(
+                "strength {strength} must be in (0, 10]; 1.0 gives 40 dB PSNR"
+            )));
+        }
+        Ok(Self { target_psnr: 40.0 - 20.0 * strength.log10() })
+    }
+
+    /// Options from a PSNR target, checked to a sensible range.
+    pub fn with_psnr(psnr: f64) -> Result<Self> {
+        if !(psnr.is_finite() && (20.0..=60.0).contains(&psnr)) {
+            return Err(WatermarkError::InvalidParameter(format!(
+                "PSNR {psnr} dB must be between 20 and 60 (40 is the default)"
+            )));
+        }
+        Ok(Self { target_psnr: psnr })
+    }
+}
+
+/// What [`embed`] did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EmbedReport {
+    /// Image width.
+    pub width: u32,
+    /// Image height.
+    pub height: u32,
+    /// Payload written, hex.
+    pub payload: String,
+    /// Measured PSNR between input and output (8-bit RGB), dB.
+    pub psnr: f64,
+}
+
+/// Perceptual mask: local texture energy relative to the image mean, clipped so flat regions
+/// keep some mark (detection) and busy regions do not get too much (visibility).
+pub(crate) fn mask(y: &Plane) -> Plane {
+    let h = y.zip(&y.gaussian(1.5), |a, b| a - b);
+    let a = h.map(|v| v * v).gaussian(3.0).map(f32::sqrt);
+    let mean = a.mean().max(1e-6) as f32;
+    a.map(|v| (v / mean).clamp(0.35, 2.5))
+}
+
+/// The pixel tile for a payload: pilot plus the coded bits spread over their carriers.
+pub(crate) fn mark_tile(patterns: &Patterns, coded: &[u8]) -> Vec<f32> {
+    let k = coded.len() as f32;
+    let pw = PILOT_SHARE.sqrt();
+    let cw = ((1.0 - PILOT_SHARE) / k).sqrt();
+    let mut weights = vec![(0usize, pw)];
+    weights.extend(coded.iter().enumerate().map(|(i, &b)| (i + 1, if b == 1 { cw } else { -cw })));
+    patterns.tile(&weights)
+}
+
+/// Embeds `payload` under `key` into the picture in place.
+///
+/// ```
+/// use image::{DynamicImage, RgbImage};
+/// use rampart_watermark::{EmbedOptions, Picture, embed};
+///
+/// let img = RgbImage::from_fn(256, 256, |x, y| image::Rgb([(x ^ y) as u8, (x * 3) as u8, y as u8]));
+/// let mut picture = Picture::from_image(DynamicImage::ImageRgb8(img));
+/// let report = embed(&mut picture, "secret", &"1a2b3c4d".parse().unwrap(), &EmbedOptions::default()).unwrap();
+/// assert!(report.psnr > 38.0);
+/// ```
+pub fn embed(picture: &mut Picture, key: &str, payload: &Payload, opts: &EmbedOptions) -> Result<EmbedReport> {
+    if key.is_empty() {
+        return Err(WatermarkError::EmptyKey);
+    }
+    let (w, h) = (picture.width(), picture.height());
+    if w < MIN_EMBED_SIDE || h < MIN_EMBED_SIDE {
+        return Err(WatermarkError::ImageTooSmall { width: w, height: h, min: MIN_EMBED_SIDE, operation: "embedding" });
+    }
+    let y = picture.luma()?;
+    let m = mask(&y);
+    let coded = code::encode(payload.as_bytes());
+    let patterns = Patterns::new(key, coded.len());
+    let tile = mark_tile(&patterns, &coded);
+    let (wu, hu) = (w as usize, h as usize);
+    let mut d = Plane::zeros(wu, hu);
+    for yy in 0..hu {
+        let trow = &tile[(yy % TILE) * TILE..][..TILE];
+        for xx in 0..wu {
+            d.data[yy * wu + xx] = m.data[yy * wu + xx] * trow[xx % TILE];
+        }
+    }
+    let mse: f64 = d.data.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / d.data.len() as f64;
+    let target = 255f64.powi(2) / 10f64.powf(opts.target_psnr / 10.0);
+    let alpha = (target / mse.max(1e-12)).sqrt() as f32;
+    let d = d.map(|v| v * alpha);
+    let before = picture.image.clone();
+    picture.add_luma(&d)?;
+    Ok(EmbedReport { width: w, height: h, payload: payload.to_string(), psnr: psnr(&before, &picture.image) })
+}
+
+/// PSNR in dB between two images of the same size, over 8-bit RGB.
+pub fn psnr(a: &DynamicImage, b: &DynamicImage) -> f64 {
+    let (a, b) = (a.to_rgb8(), b.to_rgb8());
+    let n = a.as_raw().len().max(1) as f64;
+    let se: f64 = a.as_raw().iter().zip(b.as_raw()).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum();
+    if se == 0.0 { f64::INFINITY } else { 10.0 * (255f64.powi(2) / (se / n)).log10() }
+}

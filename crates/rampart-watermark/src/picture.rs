@@ -1,0 +1,234 @@
+//! Image files in and out: decoding with metadata (ICC profile, EXIF), luma extraction, adding a
+//! luma offset to every colour channel, and encoding back in the same bit depth.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader};
+
+use crate::error::{Result, WatermarkError};
+use crate::plane::Plane;
+
+/// A decoded image with the metadata that must survive a round trip.
+#[derive(Clone)]
+pub struct Picture {
+    /// The pixels.
+    pub image: DynamicImage,
+    /// Format the picture was decoded from (`None` when built from pixels).
+    pub format: Option<ImageFormat>,
+    /// Embedded ICC colour profile, if any.
+    pub icc: Option<Vec<u8>>,
+    /// Raw EXIF block, if any.
+    pub exif: Option<Vec<u8>>,
+}
+
+/// How to write a picture.
+#[derive(Clone, Debug)]
+pub struct SaveOptions {
+    /// JPEG quality (1-100) when the output is JPEG.
+    pub jpeg_quality: u8,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        Self { jpeg_quality: 95 }
+    }
+}
+
+fn supported(f: ImageFormat) -> bool {
+    matches!(f, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)
+}
+
+/// The output format implied by a path's extension.
+pub fn format_for_path(path: &Path) -> Result<ImageFormat> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "png" => Ok(ImageFormat::Png),
+        "jpg" | "jpeg" => Ok(ImageFormat::Jpeg),
+        "webp" => Ok(ImageFormat::WebP),
+        other => Err(WatermarkError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            detail: if other.is_empty() { "no file extension".into() } else { format!("extension .{other}") },
+        }),
+    }
+}
+
+impl Picture {
+    /// Wraps pixels without metadata.
+    pub fn from_image(image: DynamicImage) -> Self {
+        Self { image, format: None, icc: None, exif: None }
+    }
+
+    /// Reads and decodes a file.
+    pub fn open(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|source| WatermarkError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Decodes an in-memory file; `path` is only used in error messages.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let p = || path.to_path_buf();
+        let reader = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| WatermarkError::Decode { path: p(), detail: e.to_string() })?;
+        let format = reader.format().ok_or_else(|| WatermarkError::UnsupportedFormat {
+            path: p(),
+            detail: "the content is not a recognised image".into(),
+        })?;
+        if !supported(format) {
+            return Err(WatermarkError::UnsupportedFormat { path: p(), detail: format!("{format:?}") });
+        }
+        let decode_err = |e: image::ImageError| match e {
+            image::ImageError::Unsupported(u) => {
+                WatermarkError::UnsupportedFormat { path: p(), detail: u.to_string() }
+            }
+            other => WatermarkError::Decode { path: p(), detail: other.to_string() },
+        };
+        let mut decoder = reader.into_decoder().map_err(decode_err)?;
+        let icc = decoder.icc_profile().ok().flatten();
+        let exif = decoder.exif_metadata().ok().flatten();
+        let image = DynamicImage::from_decoder(decoder).map_err(decode_err)?;
+        Ok(Self { image, format: Some(format), icc, exif })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.image.width()
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.image.height()
+    }
+
+    /// Luma (BT.601 weights) on a 0-255 scale whatever the bit depth.
+    pub fn luma(&self) -> Result<Plane> {
+        let (w, h) = (self.width() as usize, self.height() as usize);
+        let mut p = Plane::zeros(w, h);
+        macro_rules! fill {
+            ($buf:expr, $n:expr, $scale:expr, $gray:expr) => {{
+                for (o, px) in p.data.iter_mut().zip($buf.as_raw().chunks_exact($n)) {
+                    *o = if $gray {
+                        px[0] as f32 * $scale
+                    } else {
+                        (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32) * $scale
+                    };
+                }
+            }};
+        }
+        const S16: f32 = 1.0 / 257.0;
+        match &self.image {
+            DynamicImage::ImageLuma8(b) => fill!(b, 1, 1.0, true),
+            DynamicImage::ImageLumaA8(b) => fill!(b, 2, 1.0, true),
+            DynamicImage::ImageRgb8(b) => fill!(b, 3, 1.0, false),
+            DynamicImage::ImageRgba8(b) => fill!(b, 4, 1.0, false),
+            DynamicImage::ImageLuma16(b) => fill!(b, 1, S16, true),
+            DynamicImage::ImageLumaA16(b) => fill!(b, 2, S16, true),
+            DynamicImage::ImageRgb16(b) => fill!(b, 3, S16, false),
+            DynamicImage::ImageRgba16(b) => fill!(b, 4, S16, false),
+            other => return Err(WatermarkError::UnsupportedPixels(format!("{:?}", other.color()))),
+        }
+        Ok(p)
+    }
+
+    /// Adds `delta` (0-255 scale) to every colour channel, leaving alpha alone; rounds and clips.
+    ///
+    /// Adding the same offset to R, G and B changes luma by exactly `delta` and leaves chroma
+    /// untouched, which is why the mark stays invisible as colour noise.
+    pub fn add_luma(&mut self, delta: &Plane) -> Result<()> {
+        macro_rules! add {
+            ($buf:expr, $n:expr, $colours:expr, $scale:expr, $max:expr, $t:ty) => {{
+                for (px, d) in $buf.chunks_exact_mut($n).zip(&delta.data) {
+                    for c in px.iter_mut().take($colours) {
+                        *c = (*c as f32 + d * $scale).round().clamp(0.0, $max) as $t;
+                    }
+                }
+            }};
+        }
+        match &mut self.image {
+            DynamicImage::ImageLuma8(b) => add!(b, 1, 1, 1.0, 255.0, u8),
+            DynamicImage::ImageLumaA8(b) => add!(b, 2, 1, 1.0, 255.0, u8),
+            DynamicImage::ImageRgb8(b) => add!(b, 3, 3, 1.0, 255.0, u8),
+            DynamicImage::ImageRgba8(b) => add!(b, 4, 3, 1.0, 255.0, u8),
+            DynamicImage::ImageLuma16(b) => add!(b, 1, 1, 257.0, 65535.0, u16),
+            DynamicImage::ImageLumaA16(b) => add!(b, 2, 1, 257.0, 65535.0, u16),
+            DynamicImage::ImageRgb16(b) => add!(b, 3, 3, 257.0, 65535.0, u16),
+            DynamicImage::ImageRgba16(b) => add!(b, 4, 3, 257.0, 65535.0, u16),
+            other => return Err(WatermarkError::UnsupportedPixels(format!("{:?}", other.color()))),
+        }
+        Ok(())
+    }
+
+    /// Encodes to bytes in `format`, keeping ICC and EXIF where the format can hold them.
+    ///
+    /// JPEG holds neither alpha nor 16 bits and image's WebP encoder only 8 bits, so those
+    /// are converted (alpha is dropped for JPEG).
+    pub fn encode(&self, format: ImageFormat, opts: &SaveOptions, path: &Path) -> Result<Vec<u8>> {
+        let enc_err = |e: image::ImageError| WatermarkError::Encode { path: path.to_path_buf(), detail: e.to_string() };
+        let mut out = Vec::new();
+        let img = &self.image;
+        let converted;
+        let img: &DynamicImage = match format {
+            ImageFormat::Jpeg => {
+                converted = if img.color().has_color() {
+                    DynamicImage::ImageRgb8(img.to_rgb8())
+                } else {
+                    DynamicImage::ImageLuma8(img.to_luma8())
+                };
+                &converted
+            }
+            ImageFormat::WebP => {
+                converted = if img.color().has_alpha() {
+                    DynamicImage::ImageRgba8(img.to_rgba8())
+                } else {
+                    DynamicImage::ImageRgb8(img.to_rgb8())
+                };
+                &converted
+            }
+            _ => img,
+        };
+        macro_rules! write {
+            ($enc:expr) => {{
+                let mut enc = $enc;
+                if let Some(icc) = &self.icc {
+                    let _ = enc.set_icc_profile(icc.clone());
+                }
+                if let Some(exif) = &self.exif {
+                    let _ = enc.set_exif_metadata(exif.clone());
+                }
+                enc.write_image(img.as_bytes(), img.width(), img.height(), img.color().into())
+                    .map_err(enc_err)?;
+            }};
+        }
+        match format {
+            ImageFormat::Png => write!(image::codecs::png::PngEncoder::new(&mut out)),
+            ImageFormat::Jpeg => {
+                write!(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, opts.jpeg_quality.clamp(1, 100)))
+            }
+            ImageFormat::WebP => write!(image::codecs::webp::WebPEncoder::new_lossless(&mut out)),
+            other => {
+                return Err(WatermarkError::UnsupportedFormat {
+                    path: path.to_path_buf(),
+                    detail: format!("{other:?}"),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Encodes and writes to `path`, the format chosen by its extension.
+    pub fn save(&self, path: &Path, opts: &SaveOptions) -> Result<()> {
+        let format = format_for_path(path)?;
+        let bytes = self.encode(format, opts, path)?;
+        write_file(path, &bytes)
+    }
+}
+
+/// Writes bytes, with a helpful error.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| WatermarkError::Io { action: "write", path: PathBuf::from(path), source })
+}

@@ -1,0 +1,326 @@
+//! Geometric synchronisation: finds the lattice of the repeated tile in an attacked image.
+//!
+//! The mark is a tile repeated over the image, so the autocorrelation of the image's noise
+//! residual has peaks on the lattice spanned by the (rotated, scaled, sheared) tile vectors
+//! (Kutter 1998; Deguillaume, Voloshynovskiy & Pun 2002). We whiten the spectrum so the host's
+//! own correlations do not dominate, pick peaks, and fit 2-D lattices to them. Each lattice is a
+//! candidate geometry; the detector tries all of them plus the identity and pays for every try
+//! in its p-value.
+
+use rustfft::num_complex::Complex32;
+
+use crate::pattern::TILE;
+use crate::plane::{Fft2, Plane, box_mean_wrapped, fft_friendly_at_most};
+
+/// Largest side of the central crop whose autocorrelation is computed. 1024 keeps two periods of
+/// a 2x-enlarged tile in view while bounding the FFT cost.
+const ACF_MAX: usize = 1024;
+/// Lags shorter than this are dominated by the residual's own (chip-sized) correlation.
+const MIN_LAG: f32 = 16.0;
+/// How many candidate lattices (besides the identity) the detector may try. Fixed, so that the
+/// Bonferroni factor does not depend on the image.
+pub const MAX_LATTICES: usize = 6;
+
+/// A 2-D vector in pixels.
+pub type V2 = [f64; 2];
+
+fn norm(v: V2) -> f64 {
+    (v[0] * v[0] + v[1] * v[1]).sqrt()
+}
+
+fn dot(a: V2, b: V2) -> f64 {
+    a[0] * b[0] + a[1] * b[1]
+}
+
+fn add(a: V2, b: V2, n: f64, m: f64) -> V2 {
+    [n * a[0] + m * b[0], n * a[1] + m * b[1]]
+}
+
+/// The whitened, normalised circular autocorrelation of a central crop of the residual.
+struct Acf {
+    w: usize,
+    h: usize,
+    data: Vec<f32>,
+    median: f32,
+    sigma: f32,
+}
+
+impl Acf {
+    fn compute(r: &Plane) -> Self {
+        let w = fft_friendly_at_most(r.width.min(ACF_MAX));
+        let h = fft_friendly_at_most(r.height.min(ACF_MAX));
+        let (x0, y0) = ((r.width - w) / 2, (r.height - h) / 2);
+        let mut buf = vec![Complex32::new(0.0, 0.0); w * h];
+        let mut mean = 0f64;
+        for y in 0..h {
+            for x in 0..w {
+                let v = r.at(x0 + x, y0 + y);
+                buf[y * w + x].re = v;
+                mean += v as f64;
+            }
+        }
+        let mean = (mean / (w * h) as f64) as f32;
+        buf.iter_mut().for_each(|c| c.re -= mean);
+        let fft = Fft2::new(w, h);
+        fft.process(&mut buf, false);
+        let power: Vec<f32> = buf.iter().map(|c| c.norm_sqr()).collect();
+        // Dividing the power spectrum by its local mean flattens the host's spectral envelope
+        // while keeping the narrow lines that the periodic tile produces.
+        let local = box_mean_wrapped(&power, w, h, 4);
+        for ((c, p), l) in buf.iter_mut().zip(&power).zip(&local) {
+            *c = Complex32::new(p / (l + 1e-12), 0.0);
+        }
+        fft.process(&mut buf, true);
+        let zero = buf[0].re.max(1e-12);
+        let data: Vec<f32> = buf.iter().map(|c| c.re / zero).collect();
+        let mut acf = Acf { w, h, data, median: 0.0, sigma: 1.0 };
+        // Robust noise level over the lag region we search.
+        let mut sample = Vec::new();
+        let (lx, ly) = acf.limits();
+        let step = ((lx * ly * 2) / 200_000).max(1) as i32;
+        let mut i = 0;
+        for dy in 0..ly as i32 {
+            for dx in -(lx as i32)..lx as i32 {
+                i += 1;
+                if i % step == 0 && ((dx * dx + dy * dy) as f32) > MIN_LAG * MIN_LAG {
+                    sample.push(acf.get(dx, dy));
+                }
+            }
+        }
+        if !sample.is_empty() {
+            let mid = sample.len() / 2;
+            let med = *sample.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
+            let mut dev: Vec<f32> = sample.iter().map(|v| (v - med).abs()).collect();
+            let mad = *dev.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
+            acf.median = med;
+            acf.sigma = (1.4826 * mad).max(1e-9);
+        }
+        acf
+    }
+
+    /// Half-extents of the lag window: stay clear of the circular wrap-around at N/2.
+    fn limits(&self) -> (usize, usize) {
+        ((self.w as f32 * 0.45) as usize, (self.h as f32 * 0.45) as usize)
+    }
+
+    fn get(&self, dx: i32, dy: i32) -> f32 {
+        let x = dx.rem_euclid(self.w as i32) as usize;
+        let y = dy.rem_euclid(self.h as i32) as usize;
+        self.data[y * self.w + x]
+    }
+
+    fn in_range(&self, p: V2) -> bool {
+        let (lx, ly) = self.limits();
+        p[0].abs() + 3.0 < lx as f64 && p[1].abs() + 3.0 < ly as f64
+    }
+
+    /// Sub-pixel position of the peak at integer lag (dx, dy) by parabolic fits.
+    fn refine(&self, dx: i32, dy: i32) -> V2 {
+        let c = self.get(dx, dy) as f64;
+        let fit = |a: f64, b: f64| {
+            let den = a - 2.0 * c + b;
+            if den < 0.0 { (0.5 * (a - b) / den).clamp(-0.5, 0.5) } else { 0.0 }
+        };
+        let ox = fit(self.get(dx - 1, dy) as f64, self.get(dx + 1, dy) as f64);
+        let oy = fit(self.get(dx, dy - 1) as f64, self.get(dx, dy + 1) as f64);
+        [dx as f64 + ox, dy as f64 + oy]
+    }
+
+    /// The measured peak near `p`, if there is a significant one within `tol` pixels.
+    fn hit(&self, p: V2, tol: f64) -> Option<V2> {
+        if !self.in_range(p) {
+            return None;
+        }
+        let (cx, cy) = (p[0].round() as i32, p[1].round() as i32);
+        let mut best = (f32::NEG_INFINITY, 0, 0);
+        for dy in -2..=2 {
+            for dx in -2..=2 {
+                let v = self.get(cx + dx, cy + dy);
+                if v > best.0 {
+                    best = (v, cx + dx, cy + dy);
+                }
+            }
+        }
+        if best.0 < self.median + 4.0 * self.sigma {
+            return None;
+        }
+        let q = self.refine(best.1, best.2);
+        (norm([q[0] - p[0], q[1] - p[1]]) <= tol).then_some(q)
+    }
+
+    /// Strongest local maxima in the half plane, strongest first.
+    fn peaks(&self, max: usize) -> Vec<V2> {
+        let (lx, ly) = self.limits();
+        let thr = self.median + 8.0 * self.sigma;
+        let mut found = Vec::new();
+        for dy in 0..ly as i32 {
+            for dx in -(lx as i32)..lx as i32 {
+                if dy == 0 && dx <= 0 {
+                    continue;
+                }
+                if ((dx * dx + dy * dy) as f32) <= MIN_LAG * MIN_LAG {
+                    continue;
+                }
+                let v = self.get(dx, dy);
+                if v < thr {
+                    continue;
+                }
+                let is_max = (-1..=1).all(|j| {
+                    (-1..=1).all(|i| (i == 0 && j == 0) || self.get(dx + i, dy + j) <= v)
+                });
+                if is_max {
+                    found.push((v, dx, dy));
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.truncate(max);
+        found.into_iter().map(|(_, dx, dy)| self.refine(dx, dy)).collect()
+    }
+}
+
+/// Lagrange-Gauss reduction of a 2-D lattice basis.
+fn reduce(mut a: V2, mut b: V2) -> (V2, V2) {
+    for _ in 0..10 {
+        if norm(b) < norm(a) {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let mu = (dot(a, b) / dot(a, a)).round();
+        if mu == 0.0 {
+            break;
+        }
+        b = add(b, a, 1.0, -mu);
+    }
+    if norm(b) < norm(a) {
+        std::mem::swap(&mut a, &mut b);
+    }
+    (a, b)
+}
+
+/// Collects the lattice points that hit a peak and least-squares refits the basis to them.
+fn fit(acf: &Acf, mut b1: V2, mut b2: V2) -> Option<(V2, V2, usize)> {
+    let mut hits = 0;
+    for tol in [3.0, 1.5, 1.0] {
+        // Normal equations for x = n*b1 + m*b2 per coordinate.
+        let (mut snn, mut snm, mut smm) = (0f64, 0f64, 0f64);
+        let (mut snx, mut smx) = ([0f64; 2], [0f64; 2]);
+        hits = 0;
+        for n in -4i32..=4 {
+            for m in -4i32..=4 {
+                if n == 0 && m == 0 {
+                    continue;
+                }
+                let p = add(b1, b2, n as f64, m as f64);
+                if let Some(q) = acf.hit(p, tol) {
+                    hits += 1;
+                    let (nf, mf) = (n as f64, m as f64);
+                    snn += nf * nf;
+                    snm += nf * mf;
+                    smm += mf * mf;
+                    for k in 0..2 {
+                        snx[k] += nf * q[k];
+                        smx[k] += mf * q[k];
+                    }
+                }
+            }
+        }
+        let det = snn * smm - snm * snm;
+        if hits < 4 || det.abs() < 1e-9 {
+            return None;
+        }
+        for k in 0..2 {
+            b1[k] = (smm * snx[k] - snm * smx[k]) / det;
+            b2[k] = (snn * smx[k] - snm * snx[k]) / det;
+        }
+    }
+    Some((b1, b2, hits))
+}
+
+fn acceptable(b1: V2, b2: V2) -> bool {
+    let (n1, n2) = (norm(b1), norm(b2));
+    let det = (b1[0] * b2[1] - b1[1] * b2[0]).abs();
+    let rel = det.sqrt() / TILE as f64;
+    n1 >= MIN_LAG as f64
+        && n2 >= MIN_LAG as f64
+        && n2 / n1 < 1.6
+        && (dot(b1, b2) / (n1 * n2)).abs() < 0.5
+        && rel > 0.2
+        && rel < 5.0
+}
+
+/// Whether two bases span the same lattice (within `tol` pixels).
+fn same_lattice(a: (V2, V2), b: (V2, V2), tol: f64) -> bool {
+    let det = a.0[0] * a.1[1] - a.0[1] * a.1[0];
+    if det.abs() < 1e-9 {
+        return false;
+    }
+    let in_a = |v: V2| {
+        let n = (v[0] * a.1[1] - v[1] * a.1[0]) / det;
+        let m = (a.0[0] * v[1] - a.0[1] * v[0]) / det;
+        let r = add(a.0, a.1, n.round(), m.round());
+        norm([r[0] - v[0], r[1] - v[1]]) <= tol
+    };
+    let det_b = (b.0[0] * b.1[1] - b.0[1] * b.1[0]).abs();
+    in_a(b.0) && in_a(b.1) && (det_b / det.abs() - 1.0).abs() < 0.1
+}
+
+/// Candidate tile lattices `(b1, b2)` found in the residual, best supported first, at most
+/// [`MAX_LATTICES`]. The vectors are the observed images of the tile's sides, in pixels.
+pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
+    let acf = Acf::compute(residual);
+    let peaks = acf.peaks(40);
+    let support = |v: V2| (2..=4).filter(|&k| acf.hit([v[0] * k as f64, v[1] * k as f64], 2.0).is_some()).count();
+    let mut ranked: Vec<(usize, usize, V2)> = peaks.iter().enumerate().map(|(i, &v)| (support(v), i, v)).collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.truncate(12);
+    let mut found: Vec<(usize, V2, V2)> = Vec::new();
+    for i in 0..ranked.len() {
+        for j in i + 1..ranked.len() {
+            let (a, b) = (ranked[i].2, ranked[j].2);
+            if (dot(a, b) / (norm(a) * norm(b))).abs() > 0.8 {
+                continue;
+            }
+            let (r1, r2) = reduce(a, b);
+            if norm(r1) < MIN_LAG as f64 {
+                continue;
+            }
+            let Some((b1, b2, hits)) = fit(&acf, r1, r2) else { continue };
+            let (b1, b2) = reduce(b1, b2);
+            if !acceptable(b1, b2) {
+                continue;
+            }
+            let mut offer = vec![(b1, b2, hits)];
+            // Index-2 super-lattices: a lattice fitted on every other peak (e.g. the diagonals
+            // only) looks self-consistent but folds the tile wrongly.
+            for (c1, c2) in [
+                (add(b1, b2, 0.5, 0.5), add(b1, b2, 0.5, -0.5)),
+                (add(b1, b2, 0.5, 0.0), b2),
+                (b1, add(b1, b2, 0.0, 0.5)),
+            ] {
+                let (c1, c2) = reduce(c1, c2);
+                if norm(c1) >= MIN_LAG as f64
+                    && acf.hit(c1, 2.0).is_some()
+                    && acf.hit(c2, 2.0).is_some()
+                    && let Some((d1, d2, h)) = fit(&acf, c1, c2)
+                {
+                    let (d1, d2) = reduce(d1, d2);
+                    if acceptable(d1, d2) {
+                        offer.push((d1, d2, h));
+                    }
+                }
+            }
+            for (b1, b2, h) in offer {
+                if let Some(existing) = found.iter_mut().find(|f| same_lattice((f.1, f.2), (b1, b2), 2.0)) {
+                    if h > existing.0 {
+                        *existing = (h, b1, b2);
+                    }
+                } else {
+                    found.push((h, b1, b2));
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.truncate(MAX_LATTICES);
+    found.into_iter().map(|(_, a, b)| (a, b)).collect()
+}
