@@ -4,7 +4,9 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
+use unicode_normalization::char::{
+    canonical_combining_class, decompose_compatible, is_combining_mark,
+};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::chars::{self, InvisibleKind};
@@ -592,9 +594,20 @@ impl HiddenRun {
 /// composes with what precedes it. Segments are normalised one at a time, so the offset map can
 /// point each output character at the few original characters it came from.
 fn is_segment_start(c: char) -> bool {
-    c.is_ascii()
-        || (canonical_combining_class(c) == 0
-            && is_nfkc_quick(std::iter::once(c)) != IsNormalized::Maybe)
+    if c.is_ascii() {
+        return true;
+    }
+    if canonical_combining_class(c) != 0 || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Maybe
+    {
+        return false;
+    }
+    // A starter whose decomposition begins with a combining mark (Tibetan U+0F73) reorders with
+    // the marks before it.
+    let mut first = None;
+    decompose_compatible(c, |d| {
+        first.get_or_insert(d);
+    });
+    first.is_none_or(|d| canonical_combining_class(d) == 0)
 }
 
 const SCRIPTS: [Script; 7] = [
