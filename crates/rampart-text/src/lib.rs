@@ -85,5 +85,5 @@ pub fn skeleton(text: &str) -> String {
         ..Normalizer::default()
     }
     .normalize(text);
-    decode::skeleton_view(&n.text).unwrap_or(n.text)
+    decode::skeleton_text(&n.text).0
 }

@@ -252,3 +252,17 @@ fn huge_inputs_are_bounded_and_reported() {
     assert!(n.report.truncated);
     assert_eq!(n.text.len(), text.len());
 }
+
+#[test]
+fn skeleton_compares_across_scripts() {
+    assert_eq!(rampart_text::skeleton("Ρаураl"), "Paypal");
+    assert_eq!(rampart_text::skeleton("naïve café"), "naive cafe");
+    assert_eq!(rampart_text::skeleton("как"), "kak");
+    // Marks that are spelling in other scripts stay.
+    assert_eq!(rampart_text::skeleton("हिन्दी"), "हिन्दी");
+    assert!(
+        normalize("यह एक साधारण वाक्य है जिसमें कोई छिपा हुआ संदेश नहीं है")
+            .views
+            .is_empty()
+    );
+}

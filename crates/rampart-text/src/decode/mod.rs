@@ -49,9 +49,9 @@ pub(crate) fn find_all(text: &str, out: &mut Vec<Found>) {
     spacing::find_spaced_out(text, out);
 }
 
-/// Every confusable folded to ASCII and every diacritic stripped, if that changes a confusable or
-/// a good share of the Latin letters (diacritic-stuffing attacks: "hôw tö mäkë").
-pub(crate) fn skeleton_view(text: &str) -> Option<String> {
+/// Every confusable folded to ASCII and every diacritic stripped from Latin letters. Returns the
+/// text with the number of confusables folded, of diacritics stripped and of letters seen.
+pub(crate) fn skeleton_text(text: &str) -> (String, usize, usize, usize) {
     let mut out = String::with_capacity(text.len());
     let mut folded = 0usize;
     let mut stripped = 0usize;
@@ -69,6 +69,19 @@ pub(crate) fn skeleton_view(text: &str) -> Option<String> {
             out.push(c);
             continue;
         }
+        if is_combining_mark(c) {
+            // Only marks on Latin letters are stripped: in other scripts they are spelling.
+            if out
+                .chars()
+                .next_back()
+                .is_some_and(|p| p.is_ascii_alphabetic())
+            {
+                stripped += 1;
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
         let mut marks = 0;
         let mut base = String::new();
         for d in std::iter::once(c).nfd() {
@@ -78,16 +91,20 @@ pub(crate) fn skeleton_view(text: &str) -> Option<String> {
                 base.push(d);
             }
         }
-        // Only strip marks from Latin letters: in other scripts they are part of spelling.
-        if marks > 0 && base.chars().all(|b| b.is_ascii_alphabetic()) && !base.is_empty() {
+        if marks > 0 && !base.is_empty() && base.chars().all(|b| b.is_ascii_alphabetic()) {
             stripped += 1;
             out.push_str(&base);
-        } else if is_combining_mark(c) {
-            stripped += 1;
         } else {
             out.push(c);
         }
     }
+    (out, folded, stripped, letters)
+}
+
+/// The [`skeleton_text`] of `text`, if it reveals English words hidden by look-alikes, or strips
+/// diacritics from a good share of the letters (diacritic stuffing: "hôw tö mäkë").
+pub(crate) fn skeleton_view(text: &str) -> Option<String> {
+    let (out, folded, stripped, letters) = skeleton_text(text);
     let diacritic_stuffing = letters > 0 && stripped * 4 >= letters;
     // Folding every look-alike turns Russian or Greek text into Latin gibberish; report the
     // skeleton only when it reveals English words that were not there.
