@@ -268,7 +268,8 @@ pub fn script_of(c: char) -> Script {
             Script::Common
         };
     }
-    if !c.is_alphabetic() {
+    // Combining marks are Alphabetic when they are vowel signs; they belong to their base's script.
+    if !c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c) {
         return Script::Common;
     }
     match c as u32 {

@@ -7,6 +7,7 @@
 //! bigrams. Both are written here by hand: no word lists or corpora are loaded from outside.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// Frequent English words, and words that prompts (and attacks) are commonly made of.
@@ -151,8 +152,27 @@ pub(crate) const LETTER_FREQ: [f64; 26] = [
     6.3, 9.1, 2.8, 0.98, 2.4, 0.15, 2.0, 0.074,
 ];
 
-fn words() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+/// A fast, non-cryptographic hasher for the fixed word list: lookups are on the hot path of every
+/// decoder, and the keys are ours, not an attacker's, so SipHash's flooding resistance buys nothing.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type WordSet = HashSet<&'static str, BuildHasherDefault<WordHasher>>;
+
+fn words() -> &'static WordSet {
+    static SET: OnceLock<WordSet> = OnceLock::new();
     SET.get_or_init(|| WORDS.split_whitespace().collect())
 }
 
@@ -166,6 +186,11 @@ fn bigram_table() -> &'static [[bool; 26]; 26] {
         }
         table
     })
+}
+
+/// Whether the letters with alphabet indices `a`, `b` (0 for `a`) form a common English bigram.
+pub(crate) fn is_common_bigram(a: u8, b: u8) -> bool {
+    bigram_table()[a as usize][b as usize]
 }
 
 /// Longest word in the built-in list, for word segmentation.

@@ -9,11 +9,11 @@
 use std::ops::Range;
 
 use super::{Found, segments, trim_range};
-use crate::english::{EnglishScore, chi_squared, english_score, word_order_hits};
+use crate::english::{EnglishScore, chi_squared, english_score, is_common_bigram, word_order_hits};
 use crate::view::ViewKind;
 
-/// Segments up to this many letters try every shift: their histograms are too noisy to rank by.
-const SHORT_SEGMENT: usize = 300;
+/// Bytes of a decoded candidate scored before the whole of it.
+const QUICK_PREFIX: usize = 64;
 
 /// Shifts ASCII letters forward by `shift` places, keeping case.
 pub(crate) fn caesar_shift(text: &str, shift: u8) -> String {
@@ -84,45 +84,83 @@ fn improves(original: &EnglishScore, candidate: &EnglishScore) -> bool {
 
 /// The best decoding of one segment, if any.
 fn decode_segment(segment: &str) -> Option<ViewKind> {
-    let mut histogram = [0usize; 26];
-    for b in segment.bytes() {
-        if b.is_ascii_alphabetic() {
-            histogram[(b.to_ascii_lowercase() - b'a') as usize] += 1;
+    // Letters in order, each with whether it continues a word, for scoring shifts without
+    // building shifted strings.
+    let mut letters: Vec<(u8, bool)> = Vec::new();
+    let mut foreign = 0usize;
+    let mut previous_letter = false;
+    for c in segment.chars() {
+        if c.is_ascii_alphabetic() {
+            letters.push(((c as u8).to_ascii_lowercase() - b'a', previous_letter));
+            previous_letter = true;
+        } else {
+            previous_letter = false;
+            if !c.is_ascii() && !c.is_whitespace() {
+                foreign += 1;
+            }
         }
     }
-    let letters: usize = histogram.iter().sum();
-    if letters < 6 {
+    // The games shift ASCII letters only: a segment of other scripts, accented or Zalgo text
+    // breaks into fragments that a shift can make look like short English words by chance.
+    if letters.len() < 6 || foreign * 10 > letters.len() {
         return None;
     }
     let original = english_score(segment);
     if original.word_ratio() >= 0.7 {
         return None;
     }
-    let mut shifts: Vec<(f64, u8)> = (1..26u8)
+    let mut histogram = [0usize; 26];
+    for &(l, _) in &letters {
+        histogram[l as usize] += 1;
+    }
+    // Rank every shift by the common bigrams it would produce and by letter frequencies: one pass
+    // over the letters each, no allocation. Only the best few are decoded and scored by words.
+    let bigrams = |d: u8| {
+        letters
+            .windows(2)
+            .filter(|pair| {
+                pair[1].1 && is_common_bigram((pair[0].0 + d) % 26, (pair[1].0 + d) % 26)
+            })
+            .count()
+    };
+    let mut ranked: Vec<(usize, f64, ViewKind)> = (1..26u8)
         .map(|d| {
             let mut shifted = [0usize; 26];
             for (i, count) in histogram.iter().enumerate() {
                 shifted[(i + d as usize) % 26] = *count;
             }
-            (chi_squared(&shifted), d)
+            (bigrams(d), chi_squared(&shifted), shift_kind(d))
         })
         .collect();
-    shifts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut candidates: Vec<ViewKind> = shifts
-        .iter()
-        .take(if letters <= SHORT_SEGMENT { 25 } else { 3 })
-        .map(|&(_, d)| shift_kind(d))
-        .collect();
+    // Neither measure alone ranks the right shift first on a short segment: take the best three
+    // by each, plus Atbash and both reversals, and let the word score decide.
+    let mut candidates: Vec<ViewKind> = Vec::with_capacity(9);
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
+    candidates.extend(ranked.iter().take(3).map(|r| r.2));
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    candidates.extend(ranked.iter().take(3).map(|r| r.2));
     candidates.extend([
         ViewKind::Atbash,
         ViewKind::Reversed,
         ViewKind::ReversedWords,
     ]);
+    candidates.sort();
+    candidates.dedup();
     // Ranked by English score, then by word order (a reversed sentence and the same sentence with
     // each word reversed in place have the same words; only their order tells them apart).
     let mut best: Option<((f64, usize), ViewKind)> = None;
     for kind in candidates {
         let decoded = apply(kind, segment);
+        // Most candidates are gibberish from their first words on: score a prefix first.
+        if decoded.len() > 2 * QUICK_PREFIX {
+            let mut end = QUICK_PREFIX;
+            while !decoded.is_char_boundary(end) {
+                end += 1;
+            }
+            if english_score(&decoded[..end]).word_ratio() < 0.25 {
+                continue;
+            }
+        }
         let score = english_score(&decoded);
         if !improves(&original, &score) {
             continue;

@@ -32,6 +32,9 @@ pub(crate) const LEET: &[(char, &[char])] = &[
 ];
 
 fn readings(c: char) -> Option<&'static [char]> {
+    if c.is_ascii_alphabetic() || c.is_whitespace() {
+        return None;
+    }
     LEET.iter().find(|(s, _)| *s == c).map(|(_, r)| *r)
 }
 
@@ -44,6 +47,9 @@ const MAX_READINGS: usize = 64;
 
 /// Decodes one token; `None` if it has nothing to decode.
 fn decode_token(token: &str, allow_without_letters: bool) -> Option<String> {
+    if !token.chars().any(|c| readings(c).is_some()) {
+        return None;
+    }
     let chars: Vec<char> = token.chars().collect();
     // Only leet characters between the first and last letter-or-leet character count; leading and
     // trailing punctuation (a "?" or a closing quote) is kept as it is.

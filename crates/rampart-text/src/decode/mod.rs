@@ -144,12 +144,20 @@ pub(crate) fn is_mostly_text(s: &str) -> bool {
     total >= 3 && bad * 20 <= total && wordy * 10 >= total * 6 && letters >= 2
 }
 
-/// Splits `text` into sentence-like segments (ending after `.!?:;` and quotes/brackets, or at a
-/// newline), so that letter-game decoders can decode one obfuscated sentence inside plain ones.
+/// Splits `text` into sentence-like segments (ending after `.!?:;` and quotes/brackets, at a
+/// newline, or at a space after a few hundred bytes), so that letter-game decoders can decode one obfuscated sentence inside plain ones.
 pub(crate) fn segments(text: &str) -> Vec<Range<usize>> {
+    // Long unpunctuated stretches are cut at a space every so often, so that one obfuscated
+    // sentence inside a long plain one is still a segment of its own.
+    const MAX_SEGMENT: usize = 320;
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in text.char_indices() {
+        if c == ' ' && i - start >= MAX_SEGMENT {
+            out.push(start..i);
+            start = i;
+            continue;
+        }
         if matches!(
             c,
             '\n' | '.' | '!' | '?' | ':' | ';' | '"' | '(' | ')' | '[' | ']' | '{' | '}'
