@@ -10,8 +10,268 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use serde::{Deserialize, Serialize};
+
 use crate::confusables::HOMOGLYPHS;
 use crate::decode::{self, LEET, MORSE};
+use crate::normalize::Normalized;
+use crate::view::ViewKind;
+
+/// Every obfuscation this module can apply, with its parameters, as one value: what red-team
+/// techniques are configured with and what guard's evasion tests iterate over
+/// ([`Obfuscation::catalogue`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "id", rename_all = "snake_case")]
+pub enum Obfuscation {
+    /// [`to_base64`]
+    Base64,
+    /// [`to_base64_url`]
+    Base64Url,
+    /// [`to_base32`]
+    Base32,
+    /// [`to_hex`]
+    Hex,
+    /// [`to_hex_spaced`]
+    HexSpaced,
+    /// [`to_binary`]
+    Binary,
+    /// [`to_char_codes`]
+    CharCodes,
+    /// [`to_url_encoding`]
+    UrlEncoding,
+    /// [`to_html_entities`]
+    HtmlEntities,
+    /// [`to_morse`]
+    Morse,
+    /// [`rot13`]
+    Rot13,
+    /// [`caesar`]
+    Caesar {
+        /// Places each letter is shifted by.
+        shift: u8,
+    },
+    /// [`atbash`]
+    Atbash,
+    /// [`reverse`]
+    Reverse,
+    /// [`reverse_words`]
+    ReverseWords,
+    /// [`space_out`]
+    SpaceOut {
+        /// Put between the letters of a word.
+        separator: char,
+    },
+    /// [`leetspeak`]
+    Leetspeak {
+        /// Share of letters replaced.
+        level: f64,
+    },
+    /// [`homoglyphs`]
+    Homoglyphs {
+        /// Share of letters replaced.
+        rate: f64,
+    },
+    /// [`insert_zero_width`]
+    ZeroWidth {
+        /// Chance of a zero-width character after each character.
+        rate: f64,
+    },
+    /// [`to_tag_chars`]
+    TagChars,
+    /// [`smuggle_in_variation_selectors`] after an emoji.
+    VariationSelectors,
+    /// [`fullwidth`]
+    Fullwidth,
+    /// [`math_bold`]
+    MathBold,
+    /// [`circled`]
+    Circled,
+    /// [`small_caps`]
+    SmallCaps,
+    /// [`bidi_override`]
+    BidiOverride,
+    /// [`zalgo`]
+    Zalgo {
+        /// Combining marks per letter.
+        intensity: usize,
+    },
+    /// [`diacritics`]
+    Diacritics {
+        /// Share of letters given a diacritic.
+        rate: f64,
+    },
+    /// [`random_case`]
+    RandomCase,
+}
+
+impl Obfuscation {
+    /// Every obfuscation with typical parameters.
+    pub fn catalogue() -> Vec<Obfuscation> {
+        use Obfuscation::*;
+        vec![
+            Base64,
+            Base64Url,
+            Base32,
+            Hex,
+            HexSpaced,
+            Binary,
+            CharCodes,
+            UrlEncoding,
+            HtmlEntities,
+            Morse,
+            Rot13,
+            Caesar { shift: 3 },
+            Atbash,
+            Reverse,
+            ReverseWords,
+            SpaceOut { separator: ' ' },
+            SpaceOut { separator: '.' },
+            SpaceOut { separator: '-' },
+            Leetspeak { level: 0.6 },
+            Homoglyphs { rate: 0.5 },
+            ZeroWidth { rate: 0.3 },
+            TagChars,
+            VariationSelectors,
+            Fullwidth,
+            MathBold,
+            Circled,
+            SmallCaps,
+            BidiOverride,
+            Zalgo { intensity: 6 },
+            Diacritics { rate: 0.6 },
+            RandomCase,
+        ]
+    }
+
+    /// A stable snake_case id.
+    pub fn id(&self) -> &'static str {
+        use Obfuscation::*;
+        match self {
+            Base64 => "base64",
+            Base64Url => "base64_url",
+            Base32 => "base32",
+            Hex => "hex",
+            HexSpaced => "hex_spaced",
+            Binary => "binary",
+            CharCodes => "char_codes",
+            UrlEncoding => "url_encoding",
+            HtmlEntities => "html_entities",
+            Morse => "morse",
+            Rot13 => "rot13",
+            Caesar { .. } => "caesar",
+            Atbash => "atbash",
+            Reverse => "reverse",
+            ReverseWords => "reverse_words",
+            SpaceOut { .. } => "space_out",
+            Leetspeak { .. } => "leetspeak",
+            Homoglyphs { .. } => "homoglyphs",
+            ZeroWidth { .. } => "zero_width",
+            TagChars => "tag_chars",
+            VariationSelectors => "variation_selectors",
+            Fullwidth => "fullwidth",
+            MathBold => "math_bold",
+            Circled => "circled",
+            SmallCaps => "small_caps",
+            BidiOverride => "bidi_override",
+            Zalgo { .. } => "zalgo",
+            Diacritics { .. } => "diacritics",
+            RandomCase => "random_case",
+        }
+    }
+
+    /// Applies the obfuscation; `seed` drives the randomised ones and is ignored by the others.
+    pub fn apply(&self, text: &str, seed: u64) -> String {
+        use Obfuscation::*;
+        match *self {
+            Base64 => to_base64(text),
+            Base64Url => to_base64_url(text),
+            Base32 => to_base32(text),
+            Hex => to_hex(text),
+            HexSpaced => to_hex_spaced(text),
+            Binary => to_binary(text),
+            CharCodes => to_char_codes(text),
+            UrlEncoding => to_url_encoding(text),
+            HtmlEntities => to_html_entities(text),
+            Morse => to_morse(text),
+            Rot13 => rot13(text),
+            Caesar { shift } => caesar(text, shift),
+            Atbash => atbash(text),
+            Reverse => reverse(text),
+            ReverseWords => reverse_words(text),
+            SpaceOut { separator } => space_out(text, separator),
+            Leetspeak { level } => leetspeak(text, level, seed),
+            Homoglyphs { rate } => homoglyphs(text, rate, seed),
+            ZeroWidth { rate } => insert_zero_width(text, rate, seed),
+            TagChars => to_tag_chars(text),
+            VariationSelectors => smuggle_in_variation_selectors("\u{1F642}", text),
+            Fullwidth => fullwidth(text),
+            MathBold => math_bold(text),
+            Circled => circled(text),
+            SmallCaps => small_caps(text),
+            BidiOverride => bidi_override(text),
+            Zalgo { intensity } => zalgo(text, intensity, seed),
+            Diacritics { rate } => diacritics(text, rate, seed),
+            RandomCase => random_case(text, seed),
+        }
+    }
+
+    /// Where [`crate::normalize`] recovers the text: `None` for the normalised text itself,
+    /// otherwise the kind of view.
+    pub fn recovered_in(&self) -> Option<ViewKind> {
+        use Obfuscation::*;
+        match *self {
+            Base64 | Base64Url => Some(ViewKind::Base64),
+            Base32 => Some(ViewKind::Base32),
+            Hex | HexSpaced => Some(ViewKind::Hex),
+            Binary => Some(ViewKind::Binary),
+            CharCodes => Some(ViewKind::CharCodes),
+            UrlEncoding => Some(ViewKind::UrlEncoding),
+            HtmlEntities => Some(ViewKind::HtmlEntities),
+            Morse => Some(ViewKind::Morse),
+            Rot13 => Some(ViewKind::Rot13),
+            Caesar { shift } if shift % 26 == 13 => Some(ViewKind::Rot13),
+            Caesar { shift } => Some(ViewKind::Caesar { shift: shift % 26 }),
+            Atbash => Some(ViewKind::Atbash),
+            Reverse | BidiOverride => Some(ViewKind::Reversed),
+            ReverseWords => Some(ViewKind::ReversedWords),
+            SpaceOut { .. } => Some(ViewKind::SpacedOut),
+            Leetspeak { .. } => Some(ViewKind::Leetspeak),
+            TagChars => Some(ViewKind::TagChars),
+            VariationSelectors => Some(ViewKind::VariationSelectors),
+            Zalgo { .. } | Diacritics { .. } => Some(ViewKind::Skeleton),
+            Homoglyphs { .. }
+            | ZeroWidth { .. }
+            | Fullwidth
+            | MathBold
+            | Circled
+            | SmallCaps
+            | RandomCase => None,
+        }
+    }
+
+    /// Whether the obfuscation loses letter case (Morse, leetspeak, random case), so that the
+    /// recovered text matches the original only case-insensitively.
+    pub fn loses_case(&self) -> bool {
+        matches!(
+            self,
+            Obfuscation::Morse | Obfuscation::Leetspeak { .. } | Obfuscation::RandomCase
+        )
+    }
+
+    /// Whether `normalized` (of this obfuscation applied to `original`) shows `original` again,
+    /// in its text or in any view: the check guard's evasion tests make.
+    pub fn is_seen_through(&self, original: &str, normalized: &Normalized) -> bool {
+        let original = original.trim();
+        normalized.texts().any(|t| {
+            let t = t.trim();
+            if self.loses_case() {
+                t.eq_ignore_ascii_case(original)
+            } else {
+                t == original
+            }
+        })
+    }
+}
 
 /// Base64 with the standard alphabet and padding.
 pub fn to_base64(text: &str) -> String {

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use rampart_text::english::english_score;
-use rampart_text::{Normalized, normalize, obfuscate};
+use rampart_text::{Normalized, ViewKind, normalize, obfuscate};
 
 /// Characters that exercise every path: ASCII, invisible and tag characters, variation selectors,
 /// bidi controls, confusables, combining marks, compatibility forms, emoji, other scripts, controls.
@@ -232,5 +232,54 @@ proptest! {
         prop_assert_eq!(&n.text, &s);
         prop_assert!(n.views.is_empty(), "{:?}", n.views);
         prop_assert!(!n.report.is_suspicious());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The evasion check guard makes: every obfuscation in the catalogue is seen through, in the
+    /// view the catalogue says.
+    #[test]
+    fn every_catalogued_obfuscation_is_seen_through(s in sentence(), seed in any::<u64>()) {
+        use obfuscate::Obfuscation;
+        for obfuscation in Obfuscation::catalogue() {
+            let text = obfuscation.apply(&s, seed);
+            // Not obfuscated enough to tell: a letter game whose output is English already
+            // ("no" reversed), or leet that left fewer than two words with symbols in them.
+            let letter_game = matches!(
+                obfuscation,
+                Obfuscation::Rot13 | Obfuscation::Caesar { .. } | Obfuscation::Atbash | Obfuscation::Reverse
+                    | Obfuscation::ReverseWords | Obfuscation::BidiOverride
+            );
+            if letter_game && english_score(&text).word_ratio() >= 0.5 {
+                continue;
+            }
+            let leet_words = text
+                .split(' ')
+                .filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()) && t.chars().any(|c| !c.is_ascii_alphabetic()))
+                .count();
+            if matches!(obfuscation, Obfuscation::Leetspeak { .. }) && leet_words < 2 {
+                continue;
+            }
+            let n = normalize(&text);
+            let mut seen = obfuscation.is_seen_through(&s, &n);
+            if matches!(obfuscation, Obfuscation::Reverse | Obfuscation::ReverseWords | Obfuscation::BidiOverride) {
+                // "tuoba a tuoba" is "about a about" reversed or word by word: either reading is right.
+                let words = |t: &str| {
+                    let mut w: Vec<&str> = t.split_whitespace().collect();
+                    w.sort_unstable();
+                    w.join(" ")
+                };
+                seen |= n.texts().any(|t| words(t) == words(&s));
+            }
+            prop_assert!(seen, "{}: {:?} -> {:?} / {:?}", obfuscation.id(), text, n.text, n.views);
+            if let Some(kind) = obfuscation.recovered_in() {
+                let fired = n.report.decoders_fired.contains(&kind)
+                    || (kind == ViewKind::Reversed && n.report.decoders_fired.contains(&ViewKind::ReversedWords))
+                    || (kind == ViewKind::ReversedWords && n.report.decoders_fired.contains(&ViewKind::Reversed));
+                prop_assert!(fired, "{}: {:?}", obfuscation.id(), n.report.decoders_fired);
+            }
+        }
     }
 }
