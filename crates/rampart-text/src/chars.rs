@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Why a character was removed from the normalised text.
+/// Why a character (or byte sequence) was removed from the normalised text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvisibleKind {
@@ -29,6 +29,8 @@ pub enum InvisibleKind {
     Control,
     /// An ANSI escape sequence (ESC `[` ... final byte): terminal control smuggled in text.
     AnsiEscape,
+    /// A byte sequence that is not UTF-8 (only from [`crate::Normalizer::normalize_bytes`]).
+    InvalidUtf8,
 }
 
 /// Classifies `c` as an invisible character to remove, or `None` to keep it.

@@ -71,6 +71,12 @@ pub fn normalize(text: &str) -> Normalized {
     Normalizer::default().normalize(text)
 }
 
+/// Normalises bytes that may not be valid UTF-8 with the default [`Normalizer`]: invalid
+/// sequences are removed and counted in [`Report::invalid_utf8`]; offsets refer to the bytes.
+pub fn normalize_bytes(bytes: &[u8]) -> Normalized {
+    Normalizer::default().normalize_bytes(bytes)
+}
+
 /// Lower-cases `text` with full Unicode case mapping, for case-insensitive matching of normalised
 /// text. (Offsets of the result do not match the input where a character changes length.)
 pub fn fold_case(text: &str) -> String {

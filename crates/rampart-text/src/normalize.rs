@@ -71,6 +71,8 @@ pub struct Report {
     pub control: usize,
     /// ANSI escape sequences.
     pub ansi_escapes: usize,
+    /// Invalid UTF-8 sequences (only from [`Normalizer::normalize_bytes`]).
+    pub invalid_utf8: usize,
     /// The first removed characters with their byte range in the original (at most
     /// [`Report::MAX_LISTED`]; the counts above are complete).
     pub removed: Vec<Removed>,
@@ -116,6 +118,7 @@ impl Report {
             + self.format
             + self.control
             + self.ansi_escapes
+            + self.invalid_utf8
     }
 
     /// Whether anything suggests obfuscation: invisible characters, mixed-script words, folded
@@ -138,6 +141,7 @@ impl Report {
             InvisibleKind::Format => &mut self.format,
             InvisibleKind::Control => &mut self.control,
             InvisibleKind::AnsiEscape => &mut self.ansi_escapes,
+            InvisibleKind::InvalidUtf8 => &mut self.invalid_utf8,
         };
         *counter += 1;
         if self.removed.len() < Self::MAX_LISTED {
@@ -221,11 +225,42 @@ impl Normalizer {
         normalized
     }
 
+    /// Like [`Normalizer::normalize`], for bytes that may not be UTF-8: invalid sequences are
+    /// removed and counted ([`Report::invalid_utf8`]), and offsets refer to the input bytes.
+    pub fn normalize_bytes(&self, bytes: &[u8]) -> Normalized {
+        let mut budget = Budget {
+            views: 0,
+            decoded_bytes: 0,
+            exhausted: false,
+        };
+        let mut report = Report::default();
+        let mut hidden = Vec::new();
+        let items = self.visible_items(byte_units(bytes), bytes.len(), &mut report, &mut hidden);
+        let mut normalized = self.finish(items, bytes.len(), report, hidden, 0, &mut budget);
+        normalized.report.budget_exhausted |= budget.exhausted;
+        normalized
+    }
+
     fn run(&self, original: &str, depth: usize, budget: &mut Budget) -> Normalized {
         let mut report = Report::default();
         let mut hidden = Vec::new();
-        let items = self.visible_items(original, &mut report, &mut hidden);
-        let (text, offsets) = self.fold(&items, original.len(), &mut report);
+        let units = original
+            .char_indices()
+            .map(|(i, c)| (i, c, i + c.len_utf8(), false));
+        let items = self.visible_items(units, original.len(), &mut report, &mut hidden);
+        self.finish(items, original.len(), report, hidden, depth, budget)
+    }
+
+    fn finish(
+        &self,
+        items: Vec<Item>,
+        orig_len: usize,
+        mut report: Report,
+        hidden: Vec<(ViewKind, Range<usize>, String)>,
+        depth: usize,
+        budget: &mut Budget,
+    ) -> Normalized {
+        let (text, offsets) = self.fold(&items, orig_len, &mut report);
         let mut normalized = Normalized {
             text,
             offsets,
@@ -242,25 +277,28 @@ impl Normalizer {
     /// `hidden`), applies NFKC per composition segment, caps combining marks.
     fn visible_items(
         &self,
-        original: &str,
+        units: impl Iterator<Item = Unit>,
+        orig_len: usize,
         report: &mut Report,
         hidden: &mut Vec<(ViewKind, Range<usize>, String)>,
     ) -> Vec<Item> {
-        let mut items = Vec::with_capacity(original.len());
+        let mut items = Vec::with_capacity(orig_len);
         let mut segment: Vec<(char, usize, usize)> = Vec::new();
         let mut tags = HiddenRun::default();
         let mut selectors = HiddenRun::default();
         let mut last_visible: Option<char> = None;
-        let mut iter = original.char_indices().peekable();
-        while let Some((start, c)) = iter.next() {
-            let mut end = start + c.len_utf8();
-            let kind = if c == '\u{1b}' && iter.peek().is_some_and(|&(_, n)| n == '[') {
+        let mut iter = units.peekable();
+        while let Some((start, c, unit_end, invalid)) = iter.next() {
+            let mut end = unit_end;
+            let kind = if invalid {
+                Some(InvisibleKind::InvalidUtf8)
+            } else if c == '\u{1b}' && iter.peek().is_some_and(|&(_, n, _, _)| n == '[') {
                 // CSI sequence: ESC [ parameters final-byte. Bounded, so a lone "ESC [" followed by
                 // text does not swallow the text.
                 let mut consumed = 0;
-                while let Some(&(i, n)) = iter.peek() {
+                while let Some(&(_, n, n_end, _)) = iter.peek() {
                     iter.next();
-                    end = i + n.len_utf8();
+                    end = n_end;
                     consumed += 1;
                     if consumed > 1 && ('\u{40}'..='\u{7e}').contains(&n) || consumed > 24 {
                         break;
@@ -292,13 +330,15 @@ impl Normalizer {
             // keycap digit, is part of an ordinary emoji sequence.
             let joiner = c == '\u{200D}'
                 && last_visible.is_some_and(chars::is_pictographic)
-                && iter.peek().is_some_and(|&(_, n)| chars::is_pictographic(n));
+                && iter
+                    .peek()
+                    .is_some_and(|&(_, n, _, _)| chars::is_pictographic(n));
             let presentation = matches!(c, '\u{FE0E}' | '\u{FE0F}')
                 && !selectors.is_open()
                 && last_visible.is_some_and(|p| {
                     chars::is_pictographic(p) || matches!(p, '0'..='9' | '#' | '*')
                 })
-                && !iter.peek().is_some_and(|&(_, n)| {
+                && !iter.peek().is_some_and(|&(_, n, _, _)| {
                     chars::classify(n) == Some(InvisibleKind::VariationSelector)
                 });
             if joiner || presentation {
@@ -554,6 +594,29 @@ impl Normalizer {
             }
         }
     }
+}
+
+/// One input character: byte start, the character, byte end, and whether it stands for an invalid
+/// UTF-8 sequence.
+type Unit = (usize, char, usize, bool);
+
+/// The characters of possibly invalid UTF-8, each invalid sequence as one U+FFFD unit.
+fn byte_units(bytes: &[u8]) -> impl Iterator<Item = Unit> + '_ {
+    let mut offset = 0;
+    bytes.utf8_chunks().flat_map(move |chunk| {
+        let base = offset;
+        let valid = chunk.valid();
+        let invalid = chunk.invalid();
+        offset += valid.len() + invalid.len();
+        let chars = valid
+            .char_indices()
+            .map(move |(i, c)| (base + i, c, base + i + c.len_utf8(), false));
+        let bad = (!invalid.is_empty()).then(|| {
+            let start = base + valid.len();
+            (start, '\u{FFFD}', start + invalid.len(), true)
+        });
+        chars.chain(bad)
+    })
 }
 
 /// A run of tag characters or variation selectors being decoded.

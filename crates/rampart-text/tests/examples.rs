@@ -266,3 +266,20 @@ fn skeleton_compares_across_scripts() {
             .is_empty()
     );
 }
+
+#[test]
+fn invalid_utf8_is_removed_and_offsets_refer_to_bytes() {
+    let bytes = b"ig\xffnore \xc3\x28rules \xe2\x82";
+    let n = rampart_text::normalize_bytes(bytes);
+    assert_eq!(n.text, "ignore (rules ");
+    assert_eq!(n.report.invalid_utf8, 3);
+    let at = n.text.find("rules").unwrap();
+    let span = n.original_span(at..at + 5);
+    assert_eq!(&bytes[span], b"rules");
+    assert_eq!(n.report.removed[0].span, 2..3);
+    // Valid input gives the same result either way.
+    assert_eq!(
+        rampart_text::normalize_bytes("héllo wörld".as_bytes()),
+        normalize("héllo wörld")
+    );
+}

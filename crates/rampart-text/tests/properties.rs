@@ -283,3 +283,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let n = rampart_text::normalize_bytes(&bytes);
+        prop_assert_eq!(n.offsets.original_len(), bytes.len());
+        // Boundaries of the input's characters and invalid sequences.
+        let mut boundaries = std::collections::BTreeSet::from([0, bytes.len()]);
+        let mut offset = 0;
+        for chunk in bytes.utf8_chunks() {
+            for (i, c) in chunk.valid().char_indices() {
+                boundaries.insert(offset + i);
+                boundaries.insert(offset + i + c.len_utf8());
+            }
+            offset += chunk.valid().len() + chunk.invalid().len();
+            boundaries.insert(offset);
+        }
+        for (start, c) in n.text.char_indices() {
+            let span = n.original_span(start..start + c.len_utf8());
+            prop_assert!(span.end <= bytes.len());
+            prop_assert!(boundaries.contains(&span.start) && boundaries.contains(&span.end), "{:?}", span);
+        }
+    }
+}
