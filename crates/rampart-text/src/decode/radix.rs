@@ -186,6 +186,10 @@ fn parse_hex_run(bytes: &[u8], start: usize) -> Option<(Vec<u8>, usize)> {
     let mut out = Vec::new();
     let mut i = start;
     let mut end = start;
+    // Hex dumps use one group width throughout ("68 6f 77"); phone numbers and dates do not
+    // ("44 20 7946 0958").
+    let mut width = None;
+    let mut letters = false;
     loop {
         if bytes[i..].starts_with(b"\\x")
             || bytes[i..].starts_with(b"0x")
@@ -201,9 +205,11 @@ fn parse_hex_run(bytes: &[u8], start: usize) -> Option<(Vec<u8>, usize)> {
         if digits.is_empty()
             || !digits.len().is_multiple_of(2)
             || (i < bytes.len() && bytes[i].is_ascii_alphanumeric())
+            || *width.get_or_insert(digits.len()) != digits.len()
         {
             break;
         }
+        letters |= digits.iter().any(u8::is_ascii_alphabetic);
         for pair in digits.chunks(2) {
             out.push(hex_value(pair[0])? << 4 | hex_value(pair[1])?);
         }
@@ -225,7 +231,9 @@ fn parse_hex_run(bytes: &[u8], start: usize) -> Option<(Vec<u8>, usize)> {
             _ => break,
         }
     }
-    (!out.is_empty()).then_some((out, end))
+    // Decimal digits alone are more often a number than hex: ask for a longer run.
+    let enough = if letters { 1 } else { 8 };
+    (out.len() >= enough).then_some((out, end))
 }
 
 /// Eight-bit binary groups: `01101000 01101111`, or one contiguous run of a multiple of 8 bits.
