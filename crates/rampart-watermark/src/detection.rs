@@ -378,13 +378,32 @@ fn geometry(frame: &Frame, best: &Best, inverted: bool) -> Geometry {
         (d[1][0] as f64 * u[0] + d[1][1] as f64 * u[1]).rem_euclid(t),
     ];
     let r2 = |v: f64| (v * 100.0).round() / 100.0;
+    let r3 = |v: f64| (v * 1000.0).round() / 1000.0 + 0.0;
     Geometry {
-        rotation_degrees: r2(rotation),
-        scale_x: (scale_x * 1000.0).round() / 1000.0,
-        scale_y: (scale_y * 1000.0).round() / 1000.0,
+        rotation_degrees: r2(rotation) + 0.0,
+        scale_x: r3(scale_x),
+        scale_y: r3(scale_y),
         flipped,
         inverted,
         offset: [r2(offset[0]), r2(offset[1])],
-        matrix: [[r2(a[0][0] * 10.0) / 10.0, r2(a[0][1] * 10.0) / 10.0], [r2(a[1][0] * 10.0) / 10.0, r2(a[1][1] * 10.0) / 10.0]],
+        matrix: [[r3(a[0][0]), r3(a[0][1])], [r3(a[1][0]), r3(a[1][1])]],
+    }
+}
+
+#[doc(hidden)]
+pub fn debug(y: &Plane, key: &str) {
+    let r = residual(y);
+    sync::debug_peaks(&r);
+    for (b1, b2) in sync::lattices(&r) {
+        println!("lattice {b1:?} {b2:?}");
+    }
+    let d = detect_luma(y, key, &DetectOptions::default());
+    println!("z {} conf {} geom {:?}", d.z_score, d.confidence, d.geometry);
+    if let Some(m) = d.edit_map {
+        println!("map {}x{} cell {}x{} reliable {} edited {} missing {}", m.columns, m.rows, m.cell_width, m.cell_height, m.reliable, m.edited, m.missing_fraction);
+        for r in 0..m.rows {
+            let row: Vec<String> = (0..m.columns).map(|c| m.strength[r * m.columns + c].map_or("  ? ".into(), |v| format!("{v:4.1}"))).collect();
+            println!("  {}", row.join(" "));
+        }
     }
 }

@@ -23,6 +23,12 @@ const MICRO: usize = 16;
 const TARGET_Z: f64 = 10.0;
 /// Below this typical region z-score the map cannot tell "missing" from "weak".
 const RELIABLE_Z: f64 = 7.0;
+/// A region scoring below this shows no evidence of the mark (an unmarked region exceeds it
+/// with probability 2.3%).
+const MISSING_Z: f64 = 2.0;
+/// Regions that must be missing before the image is called edited: one stray region is more
+/// often a dark or clipped patch than an edit.
+const MIN_MISSING_REGIONS: usize = 2;
 
 /// Per-region mark strength.
 #[derive(Clone, Debug, Serialize)]
@@ -45,7 +51,7 @@ pub struct EditMap {
     pub missing_fraction: f64,
     /// Whether the mark is strong enough for the map to be trusted.
     pub reliable: bool,
-    /// Whether part of the image has lost its mark (reliable map and at least one region
+    /// Whether part of the image has lost its mark (reliable map and at least two regions
     /// missing): the image was partly replaced, inpainted or composited.
     pub edited: bool,
 }
@@ -150,15 +156,19 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
         .collect();
     let mut known: Vec<f64> = z.iter().flatten().copied().collect();
     known.sort_by(|a, b| a.total_cmp(b));
-    // The 75th percentile is a typical intact region as long as under a quarter... no: as long
-    // as fewer than three quarters of the regions were edited.
+    // The 75th percentile is a typical intact region as long as fewer than three quarters of
+    // the regions were edited.
     let typical = if known.is_empty() { 0.0 } else { known[(known.len() * 3 / 4).min(known.len() - 1)] };
     let reliable = typical >= RELIABLE_Z && cells.len() > 1;
-    let threshold = typical / 2.0;
-    let missing: Vec<bool> = z.iter().map(|v| reliable && v.is_some_and(|v| v < threshold)).collect();
+    // Strength varies with content (dark, flat or clipped areas hold less mark), so a region
+    // is called missing only when it shows no evidence of the mark at all (z below
+    // MISSING_Z, where an intact region would score about `typical` >= RELIABLE_Z), not merely
+    // a weaker one.
+    let missing: Vec<bool> = z.iter().map(|v| reliable && v.is_some_and(|v| v < MISSING_Z)).collect();
     let area = |i: usize| cells[i].pixels as f64;
     let assess_area: f64 = (0..cells.len()).filter(|&i| z[i].is_some()).map(area).sum();
     let missing_area: f64 = (0..cells.len()).filter(|&i| missing[i]).map(area).sum();
+    let n_missing = missing.iter().filter(|&&m| m).count();
     let missing_fraction = if assess_area > 0.0 { missing_area / assess_area } else { 0.0 };
     EditMap {
         columns: cols,
@@ -172,6 +182,6 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
         missing,
         missing_fraction: (missing_fraction * 1000.0).round() / 1000.0,
         reliable,
-        edited: reliable && missing_area > 0.0,
+        edited: reliable && n_missing >= MIN_MISSING_REGIONS,
     }
 }

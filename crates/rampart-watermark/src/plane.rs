@@ -168,10 +168,9 @@ fn transpose(src: &[Complex32], dst: &mut [Complex32], w: usize, h: usize) {
     });
 }
 
-/// Largest `n <= limit` whose prime factors are 2, 3 and 5 (fast FFT sizes).
-pub fn fft_friendly_at_most(limit: usize) -> usize {
-    (1..=limit)
-        .rev()
+/// Smallest `n >= limit` whose prime factors are 2, 3 and 5 (fast FFT sizes).
+pub fn fft_friendly_at_least(limit: usize) -> usize {
+    (limit.max(1)..)
         .find(|&n| {
             let mut m = n;
             for p in [2, 3, 5] {
@@ -181,7 +180,7 @@ pub fn fft_friendly_at_most(limit: usize) -> usize {
             }
             m == 1
         })
-        .unwrap_or(1)
+        .expect("powers of two are unbounded")
 }
 
 /// Box mean over a `(2r+1)^2` window with wrap-around (for periodic spectra).

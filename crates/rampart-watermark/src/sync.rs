@@ -10,16 +10,24 @@
 use rustfft::num_complex::Complex32;
 
 use crate::pattern::TILE;
-use crate::plane::{Fft2, Plane, box_mean_wrapped, fft_friendly_at_most};
+use crate::plane::{Fft2, Plane, box_mean_wrapped, fft_friendly_at_least};
 
-/// Largest side of the central crop whose autocorrelation is computed. 1024 keeps two periods of
-/// a 2x-enlarged tile in view while bounding the FFT cost.
-const ACF_MAX: usize = 1024;
+/// Largest side of the central crop whose autocorrelation is computed. 640 keeps a 2x-enlarged
+/// tile's lattice (256 px) and its diagonals in view while bounding the FFT cost.
+const ACF_MAX: usize = 640;
 /// Lags shorter than this are dominated by the residual's own (chip-sized) correlation.
 const MIN_LAG: f32 = 16.0;
 /// How many candidate lattices (besides the identity) the detector may try. Fixed, so that the
 /// Bonferroni factor does not depend on the image.
-pub const MAX_LATTICES: usize = 6;
+pub const MAX_LATTICES: usize = 8;
+/// Highest spatial frequency (cycles per pixel) kept in the whitened spectrum.
+const BAND_MAX: f32 = 0.71;
+/// Whether to notch the JPEG block-grid frequencies.
+const NOTCH_JPEG: bool = false;
+/// Robust z-score above which an autocorrelation maximum is a candidate lattice vector.
+const PEAK_SIGMA: f32 = 5.0;
+/// Robust z-score above which a predicted lattice point counts as present.
+const HIT_SIGMA: f32 = 3.5;
 
 /// A 2-D vector in pixels.
 pub type V2 = [f64; 2];
@@ -40,6 +48,9 @@ fn add(a: V2, b: V2, n: f64, m: f64) -> V2 {
 struct Acf {
     w: usize,
     h: usize,
+    /// Size of the crop (the padded transform is `w x h`).
+    cw: usize,
+    ch: usize,
     data: Vec<f32>,
     median: f32,
     sigma: f32,
@@ -47,33 +58,54 @@ struct Acf {
 
 impl Acf {
     fn compute(r: &Plane) -> Self {
-        let w = fft_friendly_at_most(r.width.min(ACF_MAX));
-        let h = fft_friendly_at_most(r.height.min(ACF_MAX));
-        let (x0, y0) = ((r.width - w) / 2, (r.height - h) / 2);
+        // A central crop, zero-padded to twice its size so the autocorrelation is linear (no
+        // wrap-around) and lags up to 3/4 of the crop can be searched.
+        let (cw, ch) = (r.width.min(ACF_MAX), r.height.min(ACF_MAX));
+        let w = fft_friendly_at_least(2 * cw);
+        let h = fft_friendly_at_least(2 * ch);
+        let (x0, y0) = ((r.width - cw) / 2, (r.height - ch) / 2);
         let mut buf = vec![Complex32::new(0.0, 0.0); w * h];
         let mut mean = 0f64;
-        for y in 0..h {
-            for x in 0..w {
-                let v = r.at(x0 + x, y0 + y);
-                buf[y * w + x].re = v;
-                mean += v as f64;
+        for y in 0..ch {
+            for x in 0..cw {
+                mean += r.at(x0 + x, y0 + y) as f64;
             }
         }
-        let mean = (mean / (w * h) as f64) as f32;
-        buf.iter_mut().for_each(|c| c.re -= mean);
+        let mean = (mean / (cw * ch) as f64) as f32;
+        for y in 0..ch {
+            for x in 0..cw {
+                buf[y * w + x].re = r.at(x0 + x, y0 + y) - mean;
+            }
+        }
         let fft = Fft2::new(w, h);
         fft.process(&mut buf, false);
         let power: Vec<f32> = buf.iter().map(|c| c.norm_sqr()).collect();
         // Dividing the power spectrum by its local mean flattens the host's spectral envelope
         // while keeping the narrow lines that the periodic tile produces.
         let local = box_mean_wrapped(&power, w, h, 4);
-        for ((c, p), l) in buf.iter_mut().zip(&power).zip(&local) {
-            *c = Complex32::new(p / (l + 1e-12), 0.0);
+        // Keep only mid frequencies: resampling (rotation, resizing) leaves periodic
+        // interpolation artefacts near Nyquist whose autocorrelation peaks would crowd out the
+        // tile's lattice; the 2-pixel chips keep most of their energy below 0.3 cycles/pixel.
+        let band = |i: usize, n: usize| {
+            let f = if i <= n / 2 { i as f32 } else { i as f32 - n as f32 };
+            f / n as f32
+        };
+        for (i, ((c, p), l)) in buf.iter_mut().zip(&power).zip(&local).enumerate() {
+            let (fx, fy) = (band(i % w, w), band(i / w, h));
+            let f2 = fx * fx + fy * fy;
+            // JPEG's 8x8 block grid puts lines at multiples of 1/8 cycle/pixel on either axis;
+            // notch them or their lattice of peaks drowns the tile's after a rotation.
+            let on_grid = |f: f32, n: usize| {
+                let k = (f * 8.0).round();
+                k != 0.0 && (f - k / 8.0).abs() * n as f32 <= 1.5
+            };
+            let keep = (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2) && (!NOTCH_JPEG || (!on_grid(fx, w) && !on_grid(fy, h)));
+            *c = Complex32::new(if keep { p / (l + 1e-12) } else { 0.0 }, 0.0);
         }
         fft.process(&mut buf, true);
         let zero = buf[0].re.max(1e-12);
         let data: Vec<f32> = buf.iter().map(|c| c.re / zero).collect();
-        let mut acf = Acf { w, h, data, median: 0.0, sigma: 1.0 };
+        let mut acf = Acf { w, h, cw, ch, data, median: 0.0, sigma: 1.0 };
         // Robust noise level over the lag region we search.
         let mut sample = Vec::new();
         let (lx, ly) = acf.limits();
@@ -98,9 +130,9 @@ impl Acf {
         acf
     }
 
-    /// Half-extents of the lag window: stay clear of the circular wrap-around at N/2.
+    /// Half-extents of the lag window: longer lags overlap too little of the crop.
     fn limits(&self) -> (usize, usize) {
-        ((self.w as f32 * 0.45) as usize, (self.h as f32 * 0.45) as usize)
+        ((self.cw as f32 * 0.75) as usize, (self.ch as f32 * 0.75) as usize)
     }
 
     fn get(&self, dx: i32, dy: i32) -> f32 {
@@ -128,6 +160,11 @@ impl Acf {
 
     /// The measured peak near `p`, if there is a significant one within `tol` pixels.
     fn hit(&self, p: V2, tol: f64) -> Option<V2> {
+        self.hit_z(p, tol).map(|(q, _)| q)
+    }
+
+    /// Like [`hit`](Self::hit), with the peak's robust z-score.
+    fn hit_z(&self, p: V2, tol: f64) -> Option<(V2, f64)> {
         if !self.in_range(p) {
             return None;
         }
@@ -141,17 +178,23 @@ impl Acf {
                 }
             }
         }
-        if best.0 < self.median + 4.0 * self.sigma {
+        if best.0 < self.median + HIT_SIGMA * self.sigma {
             return None;
         }
         let q = self.refine(best.1, best.2);
-        (norm([q[0] - p[0], q[1] - p[1]]) <= tol).then_some(q)
+        let z = ((best.0 - self.median) / self.sigma) as f64;
+        (norm([q[0] - p[0], q[1] - p[1]]) <= tol).then_some((q, z))
+    }
+
+    /// Like [`hit`](Self::hit) but also at short lags (for harmonic checks).
+    fn hit_any(&self, p: V2, tol: f64) -> Option<V2> {
+        self.hit(p, tol)
     }
 
     /// Strongest local maxima in the half plane, strongest first.
     fn peaks(&self, max: usize) -> Vec<V2> {
         let (lx, ly) = self.limits();
-        let thr = self.median + 8.0 * self.sigma;
+        let thr = self.median + PEAK_SIGMA * self.sigma;
         let mut found = Vec::new();
         for dy in 0..ly as i32 {
             for dx in -(lx as i32)..lx as i32 {
@@ -198,21 +241,25 @@ fn reduce(mut a: V2, mut b: V2) -> (V2, V2) {
 }
 
 /// Collects the lattice points that hit a peak and least-squares refits the basis to them.
-fn fit(acf: &Acf, mut b1: V2, mut b2: V2) -> Option<(V2, V2, usize)> {
+/// The score is the summed z-score of the hits: strong, consistent peaks beat many weak ones.
+fn fit(acf: &Acf, mut b1: V2, mut b2: V2) -> Option<(V2, V2, f64)> {
     let mut hits = 0;
+    let mut score = 0.0;
     for tol in [3.0, 1.5, 1.0] {
         // Normal equations for x = n*b1 + m*b2 per coordinate.
         let (mut snn, mut snm, mut smm) = (0f64, 0f64, 0f64);
         let (mut snx, mut smx) = ([0f64; 2], [0f64; 2]);
         hits = 0;
+        score = 0.0;
         for n in -4i32..=4 {
             for m in -4i32..=4 {
                 if n == 0 && m == 0 {
                     continue;
                 }
                 let p = add(b1, b2, n as f64, m as f64);
-                if let Some(q) = acf.hit(p, tol) {
+                if let Some((q, z)) = acf.hit_z(p, tol) {
                     hits += 1;
+                    score += z;
                     let (nf, mf) = (n as f64, m as f64);
                     snn += nf * nf;
                     snm += nf * mf;
@@ -233,7 +280,7 @@ fn fit(acf: &Acf, mut b1: V2, mut b2: V2) -> Option<(V2, V2, usize)> {
             b2[k] = (snn * smx[k] - snm * snx[k]) / det;
         }
     }
-    Some((b1, b2, hits))
+    Some((b1, b2, score))
 }
 
 fn acceptable(b1: V2, b2: V2) -> bool {
@@ -268,15 +315,30 @@ fn same_lattice(a: (V2, V2), b: (V2, V2), tol: f64) -> bool {
 /// [`MAX_LATTICES`]. The vectors are the observed images of the tile's sides, in pixels.
 pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
     let acf = Acf::compute(residual);
-    let peaks = acf.peaks(40);
-    let support = |v: V2| (2..=4).filter(|&k| acf.hit([v[0] * k as f64, v[1] * k as f64], 2.0).is_some()).count();
-    let mut ranked: Vec<(usize, usize, V2)> = peaks.iter().enumerate().map(|(i, &v)| (support(v), i, v)).collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // A tile side is a primitive lattice vector: no fraction of it is a peak. Harmonics of a
+    // short period (resampling moire, JPEG's 8-pixel grid, textures) are not, so drop them.
+    let peaks: Vec<V2> = acf
+        .peaks(usize::MAX)
+        .into_iter()
+        .filter(|&v| {
+            (2..=8).all(|k| {
+                let f = [v[0] / k as f64, v[1] / k as f64];
+                norm(f) < 6.0 || acf.hit_any(f, 1.0).is_none()
+            })
+        })
+        .take(40)
+        .collect();
+    // Rank peaks by their own strength plus that of their multiples 2v..4v.
+    let support = |v: V2| {
+        (1..=4).filter_map(|k| acf.hit_z([v[0] * k as f64, v[1] * k as f64], 2.0)).map(|(_, z)| z).sum::<f64>()
+    };
+    let mut ranked: Vec<(f64, V2)> = peaks.iter().map(|&v| (support(v), v)).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     ranked.truncate(12);
-    let mut found: Vec<(usize, V2, V2)> = Vec::new();
+    let mut found: Vec<(f64, V2, V2)> = Vec::new();
     for i in 0..ranked.len() {
         for j in i + 1..ranked.len() {
-            let (a, b) = (ranked[i].2, ranked[j].2);
+            let (a, b) = (ranked[i].1, ranked[j].1);
             if (dot(a, b) / (norm(a) * norm(b))).abs() > 0.8 {
                 continue;
             }
@@ -320,7 +382,17 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
             }
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
     found.truncate(MAX_LATTICES);
     found.into_iter().map(|(_, a, b)| (a, b)).collect()
+}
+
+#[doc(hidden)]
+pub fn debug_peaks(residual: &Plane) {
+    let acf = Acf::compute(residual);
+    println!("acf {}x{} crop {}x{} median {} sigma {}", acf.w, acf.h, acf.cw, acf.ch, acf.median, acf.sigma);
+    for p in acf.peaks(25) {
+        let v = acf.get(p[0].round() as i32, p[1].round() as i32);
+        println!("  peak {:7.2} {:7.2}  {:.1} sigma", p[0], p[1], (v - acf.median) / acf.sigma);
+    }
 }
