@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::confusables::HOMOGLYPHS;
-use crate::decode::{self, LEET, MORSE};
+use crate::decode::{self, BRAILLE, LEET, MORSE, NATO};
 use crate::normalize::Normalized;
 use crate::view::ViewKind;
 
@@ -43,6 +43,16 @@ pub enum Obfuscation {
     HtmlEntities,
     /// [`to_morse`]
     Morse,
+    /// [`to_ascii85`]
+    Ascii85,
+    /// [`to_quoted_printable`]
+    QuotedPrintable,
+    /// [`to_braille`]
+    Braille,
+    /// [`to_nato`]
+    Nato,
+    /// [`pig_latin`]
+    PigLatin,
     /// [`rot13`]
     Rot13,
     /// [`caesar`]
@@ -119,6 +129,11 @@ impl Obfuscation {
             UrlEncoding,
             HtmlEntities,
             Morse,
+            Ascii85,
+            QuotedPrintable,
+            Braille,
+            Nato,
+            PigLatin,
             Rot13,
             Caesar { shift: 3 },
             Atbash,
@@ -157,6 +172,11 @@ impl Obfuscation {
             UrlEncoding => "url_encoding",
             HtmlEntities => "html_entities",
             Morse => "morse",
+            Ascii85 => "ascii85",
+            QuotedPrintable => "quoted_printable",
+            Braille => "braille",
+            Nato => "nato",
+            PigLatin => "pig_latin",
             Rot13 => "rot13",
             Caesar { .. } => "caesar",
             Atbash => "atbash",
@@ -193,6 +213,11 @@ impl Obfuscation {
             UrlEncoding => to_url_encoding(text),
             HtmlEntities => to_html_entities(text),
             Morse => to_morse(text),
+            Ascii85 => to_ascii85(text),
+            QuotedPrintable => to_quoted_printable(text),
+            Braille => to_braille(text),
+            Nato => to_nato(text),
+            PigLatin => pig_latin(text),
             Rot13 => rot13(text),
             Caesar { shift } => caesar(text, shift),
             Atbash => atbash(text),
@@ -228,6 +253,11 @@ impl Obfuscation {
             UrlEncoding => Some(ViewKind::UrlEncoding),
             HtmlEntities => Some(ViewKind::HtmlEntities),
             Morse => Some(ViewKind::Morse),
+            Ascii85 => Some(ViewKind::Ascii85),
+            QuotedPrintable => Some(ViewKind::QuotedPrintable),
+            Braille => Some(ViewKind::Braille),
+            Nato => Some(ViewKind::Nato),
+            PigLatin => Some(ViewKind::PigLatin),
             Rot13 => Some(ViewKind::Rot13),
             Caesar { shift } if shift % 26 == 13 => Some(ViewKind::Rot13),
             Caesar { shift } => Some(ViewKind::Caesar { shift: shift % 26 }),
@@ -254,16 +284,28 @@ impl Obfuscation {
     pub fn loses_case(&self) -> bool {
         matches!(
             self,
-            Obfuscation::Morse | Obfuscation::Leetspeak { .. } | Obfuscation::RandomCase
+            Obfuscation::Morse
+                | Obfuscation::Nato
+                | Obfuscation::PigLatin
+                | Obfuscation::Leetspeak { .. }
+                | Obfuscation::RandomCase
         )
     }
 
     /// Whether `normalized` (of this obfuscation applied to `original`) shows `original` again,
-    /// in its text or in any view: the check guard's evasion tests make.
+    /// in its text or in any view: the check guard's evasion tests make. Pig latin is not
+    /// one-to-one ("who" and "how" are both "owhay"), so for it any reading that obfuscates to the
+    /// same text counts.
     pub fn is_seen_through(&self, original: &str, normalized: &Normalized) -> bool {
         let original = original.trim();
+        let target = matches!(self, Obfuscation::PigLatin).then(|| self.apply(original, 0));
         normalized.texts().any(|t| {
             let t = t.trim();
+            if let Some(target) = &target
+                && self.apply(t, 0).eq_ignore_ascii_case(target)
+            {
+                return true;
+            }
             if self.loses_case() {
                 t.eq_ignore_ascii_case(original)
             } else {
@@ -362,6 +404,105 @@ pub fn to_morse(text: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" / ")
+}
+
+/// Ascii85 without delimiters (as Python's `base64.a85encode` writes it).
+pub fn to_ascii85(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 5 / 4 + 5);
+    for chunk in text.as_bytes().chunks(4) {
+        let mut group = [0u8; 4];
+        group[..chunk.len()].copy_from_slice(chunk);
+        let mut value = u32::from_be_bytes(group);
+        if value == 0 && chunk.len() == 4 {
+            out.push('z');
+            continue;
+        }
+        let mut digits = [0u8; 5];
+        for digit in digits.iter_mut().rev() {
+            *digit = (value % 85) as u8 + b'!';
+            value /= 85;
+        }
+        out.extend(digits[..chunk.len() + 1].iter().map(|&d| char::from(d)));
+    }
+    out
+}
+
+/// Quoted-printable for every byte (`=68=6F=77`).
+pub fn to_quoted_printable(text: &str) -> String {
+    text.bytes().map(|b| format!("={b:02X}")).collect()
+}
+
+/// Grade-1 Braille for ASCII letters (capital sign before capitals); other characters kept.
+pub fn to_braille(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            if c.is_ascii_uppercase() {
+                out.push('⠠');
+            }
+            out.push(BRAILLE[(c.to_ascii_lowercase() as u8 - b'a') as usize]);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The NATO spelling alphabet, letters separated by spaces and words by ` / `; characters that
+/// are not ASCII letters are dropped.
+pub fn to_nato(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter(char::is_ascii_alphabetic)
+                .map(|c| {
+                    let w = NATO[(c.to_ascii_lowercase() as u8 - b'a') as usize];
+                    let mut w = w.to_string();
+                    w[..1].make_ascii_uppercase();
+                    w
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// Pig latin: consonant-initial words move their first consonants to the end and add "ay",
+/// vowel-initial words add "way".
+pub fn pig_latin(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        out.push_str(&rest[..start]);
+        let len = rest[start..]
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + len];
+        // "y" is a vowel after the first letter ("my" becomes "ymay").
+        let vowel = word
+            .char_indices()
+            .find(|&(i, c)| {
+                matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u')
+                    || (i > 0 && c.eq_ignore_ascii_case(&'y'))
+            })
+            .map(|(i, _)| i);
+        match vowel {
+            Some(0) | None => {
+                out.push_str(word);
+                out.push_str("way");
+            }
+            Some(v) => {
+                out.push_str(&word[v..]);
+                out.push_str(&word[..v]);
+                out.push_str("ay");
+            }
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// ROT13.

@@ -30,6 +30,16 @@ pub enum ViewKind {
     HtmlEntities,
     /// International Morse code.
     Morse,
+    /// Ascii85 (Adobe `<~...~>` or bare).
+    Ascii85,
+    /// Quoted-printable (`=68=6F`), decoded in place.
+    QuotedPrintable,
+    /// Grade-1 Braille letters, decoded in place.
+    Braille,
+    /// The NATO spelling alphabet ("Hotel Oscar Whiskey").
+    Nato,
+    /// Pig latin ("owhay otay"), decoded in place.
+    PigLatin,
     /// ROT13.
     Rot13,
     /// A Caesar shift other than 13; `shift` is the shift that was applied to obfuscate.
@@ -64,6 +74,11 @@ impl ViewKind {
             ViewKind::UrlEncoding => "url_encoding",
             ViewKind::HtmlEntities => "html_entities",
             ViewKind::Morse => "morse",
+            ViewKind::Ascii85 => "ascii85",
+            ViewKind::QuotedPrintable => "quoted_printable",
+            ViewKind::Braille => "braille",
+            ViewKind::Nato => "nato",
+            ViewKind::PigLatin => "pig_latin",
             ViewKind::Rot13 => "rot13",
             ViewKind::Caesar { .. } => "caesar",
             ViewKind::Atbash => "atbash",
@@ -82,6 +97,9 @@ impl ViewKind {
             ViewKind::Skeleton
                 | ViewKind::UrlEncoding
                 | ViewKind::HtmlEntities
+                | ViewKind::QuotedPrintable
+                | ViewKind::Braille
+                | ViewKind::PigLatin
                 | ViewKind::Leetspeak
                 | ViewKind::SpacedOut
         )

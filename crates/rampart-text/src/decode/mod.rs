@@ -5,6 +5,7 @@
 //! input (letter games), because a decoder that fires on ordinary text would flood detectors with
 //! noise and the report with false alarms.
 
+mod alphabets;
 mod ciphers;
 mod escapes;
 mod leet;
@@ -21,6 +22,7 @@ use crate::confusables;
 use crate::english::is_word;
 use crate::view::ViewKind;
 
+pub(crate) use alphabets::{BRAILLE, NATO};
 pub(crate) use ciphers::{atbash, caesar_shift};
 pub(crate) use leet::LEET;
 pub(crate) use morse::MORSE;
@@ -42,11 +44,16 @@ pub(crate) fn find_all(text: &str, out: &mut Vec<Found>) {
     radix::find_binary(text, out);
     radix::find_char_codes(text, out);
     morse::find_morse(text, out);
+    alphabets::find_ascii85(text, out);
+    alphabets::find_quoted_printable(text, out);
+    alphabets::find_braille(text, out);
+    alphabets::find_nato(text, out);
     escapes::find_url_encoding(text, out);
     escapes::find_html_entities(text, out);
     ciphers::find_ciphers(text, out);
     leet::find_leetspeak(text, out);
     spacing::find_spaced_out(text, out);
+    alphabets::find_pig_latin(text, out);
 }
 
 /// Every confusable folded to ASCII and every diacritic stripped from Latin letters. Returns the
