@@ -76,6 +76,21 @@ fn main() {
         ),
         ("1 MB fullwidth", obfuscate::fullwidth(&prose(mb / 3))),
         ("1 MB Zalgo", obfuscate::zalgo(&prose(mb / 20), 8, 6)),
+        (
+            "1 MB combining marks",
+            "a".to_string() + &"\u{0301}".repeat(mb / 2),
+        ),
+        ("1 MB single letters", "a b c d e f g h ".repeat(mb / 16)),
+        ("1 MB digits", "1 2 3 4 5 6 7 8 ".repeat(mb / 16)),
+        ("1 MB percent escapes", "%41".repeat(mb / 3)),
+        ("1 MB Morse", ".- ".repeat(mb / 3)),
+        ("1 MB hex pairs", "41 ".repeat(mb / 3)),
+        ("1 MB leet", "h4x0r ".repeat(mb / 6)),
+        ("1 MB tag characters", "\u{E0041}".repeat(mb / 4)),
+        ("1 MB variation selectors", "\u{FE01}".repeat(mb / 3)),
+        ("1 MB mixed-script words", "pаypаl ".repeat(mb / 9)),
+        ("1 MB separated letters", "a.b.c.d.e ".repeat(mb / 10)),
+        ("1 MB without spaces", "x".repeat(mb)),
     ];
     for (name, text) in &inputs {
         let times = time(

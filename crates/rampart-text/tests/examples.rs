@@ -283,3 +283,33 @@ fn invalid_utf8_is_removed_and_offsets_refer_to_bytes() {
         normalize("héllo wörld")
     );
 }
+
+/// Inputs built to make a decoder work hard: each must finish in linear-ish time. (Debug builds
+/// are slow; the bound only catches quadratic blow-ups.)
+#[test]
+fn pathological_inputs_stay_bounded() {
+    let size = 256 * 1024;
+    let inputs: Vec<(&str, String)> = vec![
+        ("marks", "a".to_string() + &"\u{0301}".repeat(size / 2)),
+        ("single letters", "a b c d e f g h ".repeat(size / 16)),
+        ("digits", "1 2 3 4 5 6 7 8 ".repeat(size / 16)),
+        ("base64 run", "QUJD".repeat(size / 4)),
+        ("percent", "%41".repeat(size / 3)),
+        ("morse", ".- ".repeat(size / 3)),
+        ("hex pairs", "41 ".repeat(size / 3)),
+        ("leet", "h4x0r ".repeat(size / 6)),
+        ("tags", "\u{E0041}".repeat(size / 4)),
+        ("selectors", "\u{FE01}".repeat(size / 3)),
+        ("zero width", "\u{200B}".repeat(size / 3)),
+        ("mixed scripts", "pаypаl ".repeat(size / 9)),
+        ("separated", "a.b.c.d.e ".repeat(size / 10)),
+        ("no spaces", "x".repeat(size)),
+    ];
+    for (name, text) in inputs {
+        let start = std::time::Instant::now();
+        let n = normalize(&text);
+        let elapsed = start.elapsed();
+        assert!(elapsed.as_secs() < 20, "{name}: {elapsed:?}");
+        assert!(n.views.len() <= Normalizer::default().max_views, "{name}");
+    }
+}
