@@ -46,6 +46,11 @@ enum Command {
     Chat(commands::chat::ChatArgs),
     /// List the risk categories and responsible-AI dimensions.
     Categories,
+    /// Check text with guard, score datasets, train and evaluate guard's classifiers.
+    Guard {
+        #[command(subcommand)]
+        command: commands::guard::GuardCommand,
+    },
     /// Embed and detect invisible image watermarks.
     Watermark {
         #[command(subcommand)]
@@ -81,6 +86,7 @@ fn main() -> ExitCode {
         Command::Models { command } => commands::models::run(command, &global),
         Command::Chat(args) => commands::chat::run(args, &global),
         Command::Categories => commands::categories::run(&global),
+        Command::Guard { command } => commands::guard::run(command, &global),
         Command::Watermark { command } => commands::watermark::run(command, &global),
         Command::C2pa { command } => commands::watermark::run_c2pa(command, &global),
     };

@@ -3,5 +3,6 @@
 
 pub mod categories;
 pub mod chat;
+pub mod guard;
 pub mod models;
 pub mod watermark;
