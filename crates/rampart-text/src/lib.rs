@@ -10,15 +10,18 @@
 //! - **Invisible characters** removed *and reported*: zero-width characters, bidi controls, Unicode
 //!   tag characters, variation selectors, other format characters, control characters and ANSI
 //!   escapes. ASCII smuggled in tag characters or bytes in variation selectors are decoded.
-//! - **Decoded views** ([`DecodedView`]) of embedded base64 / base32 / hex / binary / decimal
-//!   char codes / percent-encoding / HTML entities / Morse, and of letter games: ROT13 and other
-//!   Caesar shifts, Atbash, reversed text and words, leetspeak, spaced-out letters. Decoders recurse
-//!   (base64 of ROT13) to a depth limit, and the work is bounded on huge inputs.
+//! - **Decoded views** ([`DecodedView`]) of embedded base64 / base32 / Ascii85 / hex / binary /
+//!   decimal char codes / percent-encoding / quoted-printable / HTML entities / Morse / Braille /
+//!   NATO alphabet, and of letter games: ROT13 and other Caesar shifts, Atbash, reversed text and
+//!   words, leetspeak, spaced-out letters, pig latin. Decoders recurse (base64 of ROT13) to a depth
+//!   limit, and the work is bounded on huge inputs ([`Normalizer::decode_limit`]).
 //! - An [`OffsetMap`] from the normalised text back to the original, so a detector that finds
 //!   something in the normalised text can point at or redact the right bytes of the original.
 //! - A [`Report`] of what was found, for guard's malformed-input detector and the evasion tests.
 //!
-//! [`obfuscate`] holds the inverse transforms, deterministic under a seed, for red-team techniques.
+//! [`obfuscate`] holds the inverse transforms, deterministic under a seed, for red-team techniques,
+//! and [`obfuscate::Obfuscation::catalogue`] lists them all for guard's evasion tests. Input that
+//! may not be UTF-8 goes through [`normalize_bytes`].
 //!
 //! ```
 //! use rampart_text::{normalize, ViewKind};
