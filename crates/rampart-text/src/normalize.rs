@@ -713,6 +713,8 @@ struct WordInfo {
     /// A letter of another script that is not a confusable (Russian `д`, Chinese ...).
     other_anchor: bool,
     confusable: bool,
+    /// A confusable of a script other than Latin, Greek, Cyrillic, Armenian and Cherokee.
+    foreign_confusable: bool,
     scripts: [bool; 7],
 }
 
@@ -722,6 +724,7 @@ impl WordInfo {
             latin_anchor: false,
             other_anchor: false,
             confusable: false,
+            foreign_confusable: false,
             scripts: [false; 7],
         };
         for item in items {
@@ -731,6 +734,8 @@ impl WordInfo {
             }
             if confusables::fold(item.c).is_some() {
                 info.confusable = true;
+                // Look-alikes from scripts outside the usual four (Lisu, Coptic) mix too.
+                info.foreign_confusable |= script == Script::Other;
             } else if script == Script::Latin {
                 info.latin_anchor = true;
             } else if script != Script::Common {
@@ -752,7 +757,7 @@ impl WordInfo {
             .filter(|s| self.scripts[script_index(**s)])
             .count();
         let latin = self.scripts[script_index(Script::Latin)];
-        (latin && count >= 1) || count >= 2
+        (latin && (count >= 1 || self.foreign_confusable)) || count >= 2
     }
 
     fn anchor(&self) -> Option<bool> {

@@ -288,7 +288,7 @@ fn invalid_utf8_is_removed_and_offsets_refer_to_bytes() {
 /// are slow; the bound only catches quadratic blow-ups.)
 #[test]
 fn pathological_inputs_stay_bounded() {
-    let size = 256 * 1024;
+    let size = 128 * 1024;
     let inputs: Vec<(&str, String)> = vec![
         ("marks", "a".to_string() + &"\u{0301}".repeat(size / 2)),
         ("single letters", "a b c d e f g h ".repeat(size / 16)),
@@ -312,4 +312,13 @@ fn pathological_inputs_stay_bounded() {
         assert!(elapsed.as_secs() < 20, "{name}: {elapsed:?}");
         assert!(n.views.len() <= Normalizer::default().max_views, "{name}");
     }
+}
+
+#[test]
+fn lisu_and_cherokee_lookalikes_fold() {
+    let n = normalize("ꓔꓧꓰ ꓢꓬꓢꓔꓰꓟ prompt");
+    assert_eq!(n.text, "THE SYSTEM prompt");
+    let n = normalize("paꓢꓢword");
+    assert_eq!(n.text, "paSSword");
+    assert_eq!(n.report.mixed_script_words, 1);
 }
