@@ -66,6 +66,8 @@ pub enum Obfuscation {
     Reverse,
     /// [`reverse_words`]
     ReverseWords,
+    /// [`reverse_word_order`]
+    ReverseWordOrder,
     /// [`space_out`]
     SpaceOut {
         /// Put between the letters of a word.
@@ -139,6 +141,7 @@ impl Obfuscation {
             Atbash,
             Reverse,
             ReverseWords,
+            ReverseWordOrder,
             SpaceOut { separator: ' ' },
             SpaceOut { separator: '.' },
             SpaceOut { separator: '-' },
@@ -182,6 +185,7 @@ impl Obfuscation {
             Atbash => "atbash",
             Reverse => "reverse",
             ReverseWords => "reverse_words",
+            ReverseWordOrder => "reverse_word_order",
             SpaceOut { .. } => "space_out",
             Leetspeak { .. } => "leetspeak",
             Homoglyphs { .. } => "homoglyphs",
@@ -223,6 +227,7 @@ impl Obfuscation {
             Atbash => atbash(text),
             Reverse => reverse(text),
             ReverseWords => reverse_words(text),
+            ReverseWordOrder => reverse_word_order(text),
             SpaceOut { separator } => space_out(text, separator),
             Leetspeak { level } => leetspeak(text, level, seed),
             Homoglyphs { rate } => homoglyphs(text, rate, seed),
@@ -264,6 +269,7 @@ impl Obfuscation {
             Atbash => Some(ViewKind::Atbash),
             Reverse | BidiOverride => Some(ViewKind::Reversed),
             ReverseWords => Some(ViewKind::ReversedWords),
+            ReverseWordOrder => Some(ViewKind::ReversedWordOrder),
             SpaceOut { .. } => Some(ViewKind::SpacedOut),
             Leetspeak { .. } => Some(ViewKind::Leetspeak),
             TagChars => Some(ViewKind::TagChars),
@@ -531,6 +537,11 @@ pub fn reverse_words(text: &str) -> String {
         .map(|w| w.chars().rev().collect::<String>())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Words in reverse order, each word as it is.
+pub fn reverse_word_order(text: &str) -> String {
+    text.split(' ').rev().collect::<Vec<_>>().join(" ")
 }
 
 /// Letters of each word separated by `separator`; with a space separator, words are separated

@@ -53,6 +53,8 @@ pub enum ViewKind {
     Reversed,
     /// Each word's characters in reverse order, words in place.
     ReversedWords,
+    /// Words in reverse order, each word as it is (judged by common English word pairs).
+    ReversedWordOrder,
     /// Leetspeak (`h0w t0 m4k3`), decoded in place.
     Leetspeak,
     /// Spaced-out or punctuation-separated letters (`h o w`, `h.o.w`), joined in place.
@@ -84,6 +86,7 @@ impl ViewKind {
             ViewKind::Atbash => "atbash",
             ViewKind::Reversed => "reversed",
             ViewKind::ReversedWords => "reversed_words",
+            ViewKind::ReversedWordOrder => "reversed_word_order",
             ViewKind::Leetspeak => "leetspeak",
             ViewKind::SpacedOut => "spaced_out",
         }

@@ -255,6 +255,11 @@ proptest! {
             if letter_game && english_score(&text).word_ratio() >= 0.5 {
                 continue;
             }
+            // Flipped word order is only visible through common word pairs, which random
+            // sentences lack; `flipped_word_order` tests it on real sentences.
+            if obfuscation == Obfuscation::ReverseWordOrder {
+                continue;
+            }
             let leet_words = text
                 .split(' ')
                 .filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()) && t.chars().any(|c| !c.is_ascii_alphabetic()))
