@@ -312,3 +312,90 @@ proptest! {
         }
     }
 }
+
+/// Characters that the decoders look for, so that random strings reach their inner paths.
+fn decoder_char() -> impl Strategy<Value = char> {
+    prop::sample::select(vec![
+        '0',
+        '1',
+        '4',
+        '6',
+        '8',
+        'a',
+        'f',
+        'A',
+        'F',
+        'x',
+        'y',
+        'z',
+        'u',
+        'w',
+        '\\',
+        '%',
+        '=',
+        '&',
+        '#',
+        ';',
+        '.',
+        '-',
+        '_',
+        '/',
+        '|',
+        '!',
+        '@',
+        '$',
+        '+',
+        '(',
+        '<',
+        '~',
+        '>',
+        ' ',
+        ' ',
+        ' ',
+        '\n',
+        '\r',
+        ':',
+        ',',
+        '⠁',
+        '⠠',
+        '⠼',
+        '€',
+        'é',
+        'а',
+        '\u{0301}',
+        '\u{200B}',
+        '\u{E0041}',
+        '\u{FE01}',
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn decoders_never_panic_on_their_own_alphabets(chars in prop::collection::vec(decoder_char(), 0..160)) {
+        let s: String = chars.into_iter().collect();
+        let n = normalize(&s);
+        check_offsets(&s, &n)?;
+    }
+
+    #[test]
+    fn decoders_never_panic_on_encoded_noise(bytes in prop::collection::vec(any::<u8>(), 0..120)) {
+        // Valid encodings of arbitrary bytes: the decoders must reject or decode, never panic.
+        let raw = String::from_utf8_lossy(&bytes).into_owned();
+        for text in [
+            obfuscate::to_base64(&raw),
+            obfuscate::to_hex_spaced(&raw),
+            obfuscate::to_ascii85(&raw),
+            obfuscate::to_url_encoding(&raw),
+            obfuscate::to_quoted_printable(&raw),
+            obfuscate::to_binary(&raw),
+            obfuscate::to_html_entities(&raw),
+            obfuscate::pig_latin(&raw),
+            obfuscate::leetspeak(&raw, 1.0, 1),
+        ] {
+            let n = normalize(&text);
+            check_offsets(&text, &n)?;
+        }
+    }
+}
