@@ -112,18 +112,17 @@ pub(crate) fn skeleton_text(text: &str) -> (String, usize, usize, usize) {
 /// diacritics from a good share of the letters (diacritic stuffing: "hôw tö mäkë").
 pub(crate) fn skeleton_view(text: &str) -> Option<String> {
     let (out, folded, stripped, letters) = skeleton_text(text);
-    let diacritic_stuffing = letters > 0 && stripped * 4 >= letters;
-    // Folding every look-alike turns Russian or Greek text into Latin gibberish; report the
-    // skeleton only when it reveals English words that were not there.
-    let reveals_words = folded > 0 && {
-        let known = |t: &str| {
-            t.split(|c: char| !c.is_ascii_alphabetic())
-                .filter(|w| w.len() >= 3 && is_word(w))
-                .count()
-        };
-        known(&out) > known(text)
+    let diacritic_stuffing = stripped >= 3 && stripped * 4 >= letters;
+    // Folding every look-alike turns Russian or Greek text into Latin gibberish, and stripping
+    // accents from Vietnamese or Czech is not decoding anything: report the skeleton only when
+    // it reveals English words that were not there.
+    let known = |t: &str| {
+        t.split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() >= 3 && is_word(w))
+            .count()
     };
-    (reveals_words || diacritic_stuffing).then_some(out)
+    let reveals_words = (folded > 0 || diacritic_stuffing) && known(&out) > known(text);
+    reveals_words.then_some(out)
 }
 
 /// Whether decoded bytes read as text: at least three characters, almost no control or
