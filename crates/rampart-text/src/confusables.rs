@@ -176,7 +176,8 @@ pub fn fold(c: char) -> Option<char> {
         'Ⲟ' => 'O',
         'Ⲣ' => 'P',
         'Ⲥ' => 'C',
-        // Latin small capitals, IPA and dotless letters.
+        // Latin small capitals, IPA and dotless j. (Dotless i is a Turkish letter: only the
+        // skeleton folds it.)
         'ᴀ' => 'a',
         'ʙ' => 'b',
         'ᴄ' => 'c',
@@ -202,7 +203,6 @@ pub fn fold(c: char) -> Option<char> {
         'ᴡ' => 'w',
         'ʏ' => 'y',
         'ᴢ' => 'z',
-        'ı' => 'i',
         'ȷ' => 'j',
         'ɑ' => 'a',
         'ɩ' => 'i',

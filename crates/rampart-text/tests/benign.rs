@@ -80,7 +80,10 @@ fn benign_texts_fire_no_decoder() {
         if !n.views.is_empty() || !n.report.decoders_fired.is_empty() {
             failures.push(format!("{text:?}: {:?}", n.views));
         }
-        if n.report.invisible_count() > 0 || n.report.mixed_script_words > 0 {
+        if n.report.invisible_count() > 0
+            || n.report.mixed_script_words > 0
+            || n.report.confusables_folded > 0
+        {
             failures.push(format!("{text:?}: {:?}", n.report));
         }
     }

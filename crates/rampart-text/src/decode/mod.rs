@@ -67,7 +67,7 @@ pub(crate) fn skeleton_text(text: &str) -> (String, usize, usize, usize) {
         if c.is_alphabetic() {
             letters += 1;
         }
-        if let Some(f) = confusables::fold(c) {
+        if let Some(f) = confusables::fold(c).or((c == 'ı').then_some('i')) {
             folded += 1;
             out.push(f);
             continue;
