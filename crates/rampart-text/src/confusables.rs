@@ -297,10 +297,15 @@ pub(crate) const HOMOGLYPHS: &[(char, &[char])] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Script {
+    /// Latin, including accented letters, small capitals and IPA.
     Latin,
+    /// Greek.
     Greek,
+    /// Cyrillic.
     Cyrillic,
+    /// Armenian.
     Armenian,
+    /// Cherokee.
     Cherokee,
     /// Any other script (Han, Arabic, Devanagari ...).
     Other,

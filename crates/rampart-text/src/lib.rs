@@ -54,6 +54,8 @@
 //! (see [`Normalized::text`]), keeps multilingual text intact and offsets exact; the
 //! [`ViewKind::Skeleton`] view folds everything for detectors that want the aggressive reading.
 
+#![warn(missing_docs)]
+
 pub mod chars;
 pub mod confusables;
 mod decode;
