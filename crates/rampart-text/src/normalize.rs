@@ -374,8 +374,11 @@ impl Normalizer {
     ) {
         match segment.as_slice() {
             [] => return,
-            // The common case: an ASCII character is its own NFKC form.
-            &[(c, start, end)] if c.is_ascii() => {
+            // The common cases: an ASCII character, or any lone character that the quick check
+            // says is already NFKC, is its own NFKC form.
+            &[(c, start, end)]
+                if c.is_ascii() || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes =>
+            {
                 items.push(Item {
                     c,
                     orig: (start, end),
