@@ -523,11 +523,8 @@ impl Normalizer {
         depth: usize,
         budget: &mut Budget,
     ) {
-        let mut found: Vec<(ViewKind, Range<usize>, String)> = Vec::new();
         // Hidden payloads carry original spans already; decoders' spans are in normalised text.
-        for (kind, span, payload) in hidden {
-            found.push((kind, span, payload));
-        }
+        let mut found = hidden;
         let skeleton = decode::skeleton_view(&normalized.text);
         let mut decoded = Vec::new();
         let text = &normalized.text;
@@ -556,11 +553,14 @@ impl Normalizer {
         }
 
         for (kind, span, raw) in found {
-            if budget.views >= self.max_views
-                || budget.decoded_bytes + raw.len() > self.max_decoded_bytes
-            {
+            if budget.views >= self.max_views {
                 budget.exhausted = true;
                 break;
+            }
+            // One oversized payload must not crowd out the small ones after it.
+            if budget.decoded_bytes + raw.len() > self.max_decoded_bytes {
+                budget.exhausted = true;
+                continue;
             }
             let child = self.run(&raw, depth + 1, budget);
             if child.text.trim().is_empty()
