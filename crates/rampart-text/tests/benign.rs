@@ -94,3 +94,15 @@ fn benign_texts_fire_no_decoder() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn long_number_lists_and_symbols_are_not_leet() {
+    for text in [
+        "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 1 4 1 4 1 4",
+        "Hello @ everyone ! ! ! see you @ 5",
+        "Scores: 4 1 4 1 0 3 5 7 9 4 1",
+    ] {
+        let n = normalize(text);
+        assert!(n.views.is_empty(), "{text:?}: {:?}", n.views);
+    }
+}

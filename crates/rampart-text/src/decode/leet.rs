@@ -2,8 +2,8 @@
 //!
 //! Several letters share a symbol (`1` is `i` or `l`), so each word's readings are enumerated
 //! (a handful at most) and one that is an English word wins; otherwise the most common reading is
-//! used. Numbers stay numbers: a token without letters is only read as leet when it spells a word
-//! and the text has other leet words around it.
+//! used. Numbers and lone symbols stay as they are: they are only read as leet when they spell a
+//! word and the text has other leet words around them.
 
 use super::Found;
 use crate::english::{english_score, is_word};
@@ -225,7 +225,6 @@ fn decode_form(original: &str, token: &str, allow_without_letters: bool) -> Opti
 pub(super) fn find_leetspeak(text: &str, out: &mut Vec<Found>) {
     let mut pieces: Vec<(std::ops::Range<usize>, Option<String>, bool)> = Vec::new();
     let mut mixed_changed = 0;
-    let mut pure_words = 0;
     // Decoded tokens that are English words: evidence that this is leet rather than codes.
     let mut word_hits = 0;
     let mut start = None;
@@ -245,34 +244,34 @@ pub(super) fn find_leetspeak(text: &str, out: &mut Vec<Found>) {
     }
     for range in tokens {
         let token = &text[range.clone()];
-        let has_letters = token.bytes().any(|b| b.is_ascii_alphabetic());
+        // Numbers ("4", "2024") and lone symbols ("@", "!") are only read as leet around words
+        // that are clearly leet; they never make a text leet on their own.
+        let core =
+            token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || readings(c).is_some()));
+        let wordlike = core.chars().count() >= 2 && !core.bytes().all(|b| b.is_ascii_digit());
         let decoded = decode_token(token, true);
-        if decoded
+        let decoded_word = decoded
             .as_deref()
-            .is_some_and(|d| is_word(d.trim_matches(|c: char| !c.is_ascii_alphabetic())))
-        {
+            .is_some_and(|d| is_word(d.trim_matches(|c: char| !c.is_ascii_alphabetic())));
+        if decoded_word {
             word_hits += 1;
         }
-        match (&decoded, has_letters) {
-            (Some(_), true) => mixed_changed += 1,
-            (Some(d), false) if is_word(d.trim_matches(|c: char| !c.is_ascii_alphabetic())) => {
-                pure_words += 1
-            }
-            _ => {}
+        if decoded.is_some() && wordlike {
+            mixed_changed += 1;
         }
-        pieces.push((range, decoded, has_letters));
+        pieces.push((range, decoded, wordlike));
     }
-    if mixed_changed == 0 && pure_words < 3 {
+    if mixed_changed == 0 {
         return;
     }
     let mut decoded = String::with_capacity(text.len());
     let mut last = 0;
-    for (range, replacement, has_letters) in &pieces {
+    for (range, replacement, wordlike) in &pieces {
         let Some(replacement) = replacement else {
             continue;
         };
         // A number stays a number unless it spells a word.
-        if !has_letters && !is_word(replacement.trim_matches(|c: char| !c.is_ascii_alphabetic())) {
+        if !wordlike && !is_word(replacement.trim_matches(|c: char| !c.is_ascii_alphabetic())) {
             continue;
         }
         decoded.push_str(&text[last..range.start]);
