@@ -19,7 +19,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::confusables;
-use crate::english::is_word;
+use crate::english::{english_score, is_word};
 use crate::view::ViewKind;
 
 pub(crate) use alphabets::{BRAILLE, NATO};
@@ -116,12 +116,19 @@ pub(crate) fn skeleton_view(text: &str) -> Option<String> {
     // Folding every look-alike turns Russian or Greek text into Latin gibberish, and stripping
     // accents from Vietnamese or Czech is not decoding anything: report the skeleton only when
     // it reveals English words that were not there.
+    // Whole words only: "will" + a combining tilde is not the word "will" yet.
     let known = |t: &str| {
-        t.split(|c: char| !c.is_ascii_alphabetic())
+        t.split_whitespace()
+            .map(|w| w.trim_matches(|c: char| c.is_ascii_punctuation()))
             .filter(|w| w.len() >= 3 && is_word(w))
             .count()
     };
-    let reveals_words = (folded > 0 || diacritic_stuffing) && known(&out) > known(text);
+    // And the result must read as English: one accidental "hang" in a Vietnamese sentence is not
+    // a hidden message.
+    let gained = known(&out).saturating_sub(known(text));
+    let reveals_words = (folded > 0 || diacritic_stuffing)
+        && gained >= 1
+        && english_score(&out).word_ratio() >= 0.5;
     reveals_words.then_some(out)
 }
 
