@@ -26,7 +26,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |i: usize| args.get(i).cloned().expect("missing argument, see the module doc");
+    let arg = |i: usize| {
+        args.get(i)
+            .cloned()
+            .expect("missing argument, see the module doc")
+    };
     match arg(0).as_str() {
         "embed" => {
             let (inp, out) = (PathBuf::from(arg(1)), PathBuf::from(arg(2)));
@@ -40,12 +44,17 @@ fn main() {
                 for _ in 0..3 {
                     marked = original.clone();
                     let t = Instant::now();
-                    psnr = embed(&mut marked, &arg(3), &payload, &EmbedOptions::default()).unwrap().psnr;
+                    psnr = embed(&mut marked, &arg(3), &payload, &EmbedOptions::default())
+                        .unwrap()
+                        .psnr;
                     times.push(t.elapsed().as_secs_f64() * 1e3);
                 }
                 let dst = out.join(format!("{}.png", stem(&f)));
                 marked.save(&dst, &SaveOptions::default()).unwrap();
-                println!("{}", serde_json::json!({"file": stem(&f), "psnr": psnr, "embed_ms": median(times)}));
+                println!(
+                    "{}",
+                    serde_json::json!({"file": stem(&f), "psnr": psnr, "embed_ms": median(times)})
+                );
             }
         }
         "attack" => {
@@ -55,7 +64,9 @@ fn main() {
                 for (name, a) in Attack::catalogue() {
                     let d = out.join(name);
                     std::fs::create_dir_all(&d).unwrap();
-                    a.apply(&img).save(d.join(format!("{}.png", stem(&f)))).unwrap();
+                    a.apply(&img)
+                        .save(d.join(format!("{}.png", stem(&f))))
+                        .unwrap();
                 }
             }
         }
@@ -63,7 +74,10 @@ fn main() {
             let dir = PathBuf::from(arg(1));
             for f in list_images(&dir).unwrap() {
                 let p = Picture::open(&f).unwrap();
-                let opts = DetectOptions { edit_map: false, ..Default::default() };
+                let opts = DetectOptions {
+                    edit_map: false,
+                    ..Default::default()
+                };
                 let t = Instant::now();
                 let d = detect(&p, &arg(2), &opts).unwrap();
                 let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -79,7 +93,11 @@ fn main() {
             let (inp, out) = (PathBuf::from(arg(1)), PathBuf::from(arg(2)));
             let n: usize = arg(3).parse().unwrap();
             std::fs::create_dir_all(&out).unwrap();
-            let imgs: Vec<DynamicImage> = list_images(&inp).unwrap().iter().map(|f| Picture::open(f).unwrap().image).collect();
+            let imgs: Vec<DynamicImage> = list_images(&inp)
+                .unwrap()
+                .iter()
+                .map(|f| Picture::open(f).unwrap().image)
+                .collect();
             let cat = Attack::catalogue();
             let mut state: u64 = 0x5eed;
             let mut rnd = || {

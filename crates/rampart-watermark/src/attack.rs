@@ -83,10 +83,34 @@ impl Attack {
         use Attack::*;
         vec![
             ("none", Chain(vec![])),
-            ("rot5", Rotate { degrees: 5.0, crop: false }),
-            ("rot15_crop", Rotate { degrees: 15.0, crop: true }),
-            ("rot33", Rotate { degrees: 33.0, crop: false }),
-            ("rot45_crop", Rotate { degrees: 45.0, crop: true }),
+            (
+                "rot5",
+                Rotate {
+                    degrees: 5.0,
+                    crop: false,
+                },
+            ),
+            (
+                "rot15_crop",
+                Rotate {
+                    degrees: 15.0,
+                    crop: true,
+                },
+            ),
+            (
+                "rot33",
+                Rotate {
+                    degrees: 33.0,
+                    crop: false,
+                },
+            ),
+            (
+                "rot45_crop",
+                Rotate {
+                    degrees: 45.0,
+                    crop: true,
+                },
+            ),
             ("scale0.5", Scale { x: 0.5, y: 0.5 }),
             ("scale0.75", Scale { x: 0.75, y: 0.75 }),
             ("scale1.5", Scale { x: 1.5, y: 1.5 }),
@@ -99,22 +123,51 @@ impl Attack {
             ("turn180", Turn(2)),
             ("turn270", Turn(3)),
             ("invert", Invert),
-            ("crop50", Crop { area: 0.5, at_x: 0.3, at_y: 0.7 }),
-            ("crop25", Crop { area: 0.25, at_x: 0.8, at_y: 0.2 }),
+            (
+                "crop50",
+                Crop {
+                    area: 0.5,
+                    at_x: 0.3,
+                    at_y: 0.7,
+                },
+            ),
+            (
+                "crop25",
+                Crop {
+                    area: 0.25,
+                    at_x: 0.8,
+                    at_y: 0.2,
+                },
+            ),
             ("jpeg90", Jpeg(90)),
             ("jpeg75", Jpeg(75)),
             ("jpeg50", Jpeg(50)),
-            ("noise5", Noise { sigma: 5.0, seed: 7 }),
+            (
+                "noise5",
+                Noise {
+                    sigma: 5.0,
+                    seed: 7,
+                },
+            ),
             ("bright+20", Brightness(1.2)),
             ("bright-20", Brightness(0.8)),
             ("contrast+20", Contrast(1.2)),
             ("contrast-20", Contrast(0.8)),
             ("blur1", Blur(1.0)),
-            ("screenshot", Screenshot { scale: 0.8, quality: 80 }),
+            (
+                "screenshot",
+                Screenshot {
+                    scale: 0.8,
+                    quality: 80,
+                },
+            ),
             (
                 "combo",
                 Chain(vec![
-                    Rotate { degrees: 10.0, crop: true },
+                    Rotate {
+                        degrees: 10.0,
+                        crop: true,
+                    },
                     Scale { x: 0.7, y: 0.7 },
                     FlipHorizontal,
                     Brightness(1.1),
@@ -126,7 +179,10 @@ impl Attack {
 
     /// Looks an attack up in the [`catalogue`](Self::catalogue).
     pub fn by_name(name: &str) -> Option<Attack> {
-        Self::catalogue().into_iter().find(|(n, _)| *n == name).map(|(_, a)| a)
+        Self::catalogue()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, a)| a)
     }
 
     /// Applies the attack; the result is 8-bit RGB.
@@ -142,7 +198,11 @@ impl Attack {
             Attack::Scale { x, y } => {
                 let nw = ((w as f64 * x).round() as u32).max(1);
                 let nh = ((h as f64 * y).round() as u32).max(1);
-                let filter = if *x < 1.0 || *y < 1.0 { FilterType::Lanczos3 } else { FilterType::CatmullRom };
+                let filter = if *x < 1.0 || *y < 1.0 {
+                    FilterType::Lanczos3
+                } else {
+                    FilterType::CatmullRom
+                };
                 image::imageops::resize(&img, nw, nh, filter)
             }
             Attack::FlipHorizontal => image::imageops::flip_horizontal(&img),
@@ -155,12 +215,16 @@ impl Attack {
             },
             Attack::Invert => {
                 let mut o = img;
-                o.pixels_mut().for_each(|p| p.0.iter_mut().for_each(|c| *c = 255 - *c));
+                o.pixels_mut()
+                    .for_each(|p| p.0.iter_mut().for_each(|c| *c = 255 - *c));
                 o
             }
             Attack::Crop { area, at_x, at_y } => {
                 let f = area.clamp(0.0, 1.0).sqrt();
-                let (cw, ch) = (((w as f64 * f) as u32).max(1), ((h as f64 * f) as u32).max(1));
+                let (cw, ch) = (
+                    ((w as f64 * f) as u32).max(1),
+                    ((h as f64 * f) as u32).max(1),
+                );
                 let x0 = ((w - cw) as f64 * at_x.clamp(0.0, 1.0)) as u32;
                 let y0 = ((h - ch) as f64 * at_y.clamp(0.0, 1.0)) as u32;
                 image::imageops::crop_imm(&img, x0, y0, cw, ch).to_image()
@@ -170,18 +234,27 @@ impl Attack {
                 let mut rng = Rng::from_parts(&[b"noise", &seed.to_le_bytes()]);
                 let mut o = img;
                 o.pixels_mut().for_each(|p| {
-                    p.0.iter_mut().for_each(|c| *c = (*c as f64 + sigma * rng.next_gaussian()).round().clamp(0.0, 255.0) as u8)
+                    p.0.iter_mut().for_each(|c| {
+                        *c = (*c as f64 + sigma * rng.next_gaussian())
+                            .round()
+                            .clamp(0.0, 255.0) as u8
+                    })
                 });
                 o
             }
             Attack::Brightness(f) => map_channels(img, |v| v * f),
             Attack::Contrast(f) => {
-                let mean = img.as_raw().iter().map(|&v| v as f64).sum::<f64>() / img.as_raw().len().max(1) as f64;
+                let mean = img.as_raw().iter().map(|&v| v as f64).sum::<f64>()
+                    / img.as_raw().len().max(1) as f64;
                 map_channels(img, |v| (v - mean) * f + mean)
             }
             Attack::Blur(s) => image::imageops::blur(&img, *s),
             Attack::Screenshot { scale, quality } => {
-                let s = Attack::Scale { x: *scale, y: *scale }.apply_rgb(img);
+                let s = Attack::Scale {
+                    x: *scale,
+                    y: *scale,
+                }
+                .apply_rgb(img);
                 jpeg(&s, *quality)
             }
             Attack::Replace { rect } => {
@@ -194,7 +267,8 @@ impl Attack {
                 for y in y0..y1 {
                     for x in x0..x1 {
                         // Smooth content plus fresh sensor-like noise: carries no mark.
-                        let base = 100.0 + 60.0 * ((x as f64 / 23.0).sin() * (y as f64 / 31.0).cos());
+                        let base =
+                            100.0 + 60.0 * ((x as f64 / 23.0).sin() * (y as f64 / 31.0).cos());
                         let n = 4.0 * rng.next_gaussian();
                         let v = (base + n).clamp(0.0, 255.0) as u8;
                         o.put_pixel(x, y, Rgb([v, v.saturating_add(10), v.saturating_sub(10)]));
@@ -208,7 +282,10 @@ impl Attack {
 }
 
 fn map_channels(mut img: RgbImage, f: impl Fn(f64) -> f64) -> RgbImage {
-    img.pixels_mut().for_each(|p| p.0.iter_mut().for_each(|c| *c = f(*c as f64).round().clamp(0.0, 255.0) as u8));
+    img.pixels_mut().for_each(|p| {
+        p.0.iter_mut()
+            .for_each(|c| *c = f(*c as f64).round().clamp(0.0, 255.0) as u8)
+    });
     img
 }
 
@@ -218,7 +295,9 @@ fn jpeg(img: &RgbImage, q: u8) -> RgbImage {
     if img.write_with_encoder(enc).is_err() {
         return img.clone();
     }
-    image::load(Cursor::new(buf), ImageFormat::Jpeg).map(|i| i.to_rgb8()).unwrap_or_else(|_| img.clone())
+    image::load(Cursor::new(buf), ImageFormat::Jpeg)
+        .map(|i| i.to_rgb8())
+        .unwrap_or_else(|_| img.clone())
 }
 
 /// Bilinear rotation about the centre.
@@ -231,7 +310,10 @@ fn rotate(img: &RgbImage, degrees: f64, crop: bool) -> RgbImage {
         let k = 1.0 / (c.abs() + s.abs() * (w.max(h) / w.min(h)));
         ((w * k).floor(), (h * k).floor())
     } else {
-        ((w * c.abs() + h * s.abs()).ceil(), (w * s.abs() + h * c.abs()).ceil())
+        (
+            (w * c.abs() + h * s.abs()).ceil(),
+            (w * s.abs() + h * c.abs()).ceil(),
+        )
     };
     let (ow, oh) = (ow.max(1.0) as u32, oh.max(1.0) as u32);
     let (icx, icy) = ((w - 1.0) / 2.0, (h - 1.0) / 2.0);
@@ -245,7 +327,10 @@ fn rotate(img: &RgbImage, degrees: f64, crop: bool) -> RgbImage {
             return Rgb([0, 0, 0]);
         }
         let (x0, y0) = (sx.floor() as u32, sy.floor() as u32);
-        let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
+        let (x1, y1) = (
+            (x0 + 1).min(img.width() - 1),
+            (y0 + 1).min(img.height() - 1),
+        );
         let (fx, fy) = (sx - x0 as f64, sy - y0 as f64);
         let mut out = [0u8; 3];
         for (k, o) in out.iter_mut().enumerate() {

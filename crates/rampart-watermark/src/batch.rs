@@ -85,7 +85,14 @@ pub struct BatchRecord {
 
 impl BatchRecord {
     fn failed(input: &Path, output: Option<PathBuf>, e: WatermarkError) -> Self {
-        Self { input: input.to_path_buf(), output, ok: false, error: Some(e.to_string()), embed: None, detection: None }
+        Self {
+            input: input.to_path_buf(),
+            output,
+            ok: false,
+            error: Some(e.to_string()),
+            embed: None,
+            detection: None,
+        }
     }
 }
 

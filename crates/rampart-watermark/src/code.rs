@@ -25,14 +25,21 @@ pub fn crc16(payload: &[u8]) -> u16 {
     for &b in std::iter::once(&(payload.len() as u8)).chain(payload) {
         crc ^= (b as u16) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
         }
     }
     crc
 }
 
 fn bits_of(bytes: &[u8]) -> Vec<u8> {
-    bytes.iter().flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1)).collect()
+    bytes
+        .iter()
+        .flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1))
+        .collect()
 }
 
 fn parity(x: u32) -> u8 {
@@ -120,7 +127,11 @@ pub fn decode(soft: &[f32], bytes: usize) -> Decoded {
         dot += (*c as f64 * 2.0 - 1.0) * *y as f64;
         norm += (*y as f64).abs();
     }
-    Decoded { payload, crc_ok, agreement: if norm > 0.0 { dot / norm } else { 0.0 } }
+    Decoded {
+        payload,
+        crc_ok,
+        agreement: if norm > 0.0 { dot / norm } else { 0.0 },
+    }
 }
 
 #[cfg(test)]
@@ -132,7 +143,10 @@ mod tests {
         let payload = [0xde, 0xad, 0xbe, 0xef];
         let code = encode(&payload);
         assert_eq!(code.len(), coded_len(4));
-        let mut soft: Vec<f32> = code.iter().map(|&c| if c == 1 { 1.0 } else { -1.0 }).collect();
+        let mut soft: Vec<f32> = code
+            .iter()
+            .map(|&c| if c == 1 { 1.0 } else { -1.0 })
+            .collect();
         // Flip a few scattered symbols: the code corrects them.
         for i in [3, 20, 41, 77, 100] {
             soft[i] = -soft[i] * 0.5;

@@ -39,7 +39,10 @@ pub struct DetectOptions {
 
 impl Default for DetectOptions {
     fn default() -> Self {
-        Self { false_positive_rate: 1e-6, edit_map: true }
+        Self {
+            false_positive_rate: 1e-6,
+            edit_map: true,
+        }
     }
 }
 
@@ -98,13 +101,19 @@ pub(crate) struct Frame {
 
 impl Frame {
     fn identity() -> Self {
-        Self { m: [[1.0, 0.0], [0.0, 1.0]], c: [0.0, 0.0] }
+        Self {
+            m: [[1.0, 0.0], [0.0, 1.0]],
+            c: [0.0, 0.0],
+        }
     }
 
     pub(crate) fn inverse(&self) -> [[f64; 2]; 2] {
         let m = self.m;
         let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-        [[m[1][1] / det, -m[0][1] / det], [-m[1][0] / det, m[0][0] / det]]
+        [
+            [m[1][1] / det, -m[0][1] / det],
+            [-m[1][0] / det, m[0][0] / det],
+        ]
     }
 
     pub(crate) fn is_identity(&self) -> bool {
@@ -150,7 +159,12 @@ fn fold(r: &Plane, frame: &Frame) -> Vec<f32> {
     } else {
         let inv = frame.inverse();
         let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
-        for p in [[0.0, 0.0], [w as f64, 0.0], [0.0, h as f64], [w as f64, h as f64]] {
+        for p in [
+            [0.0, 0.0],
+            [w as f64, 0.0],
+            [0.0, h as f64],
+            [w as f64, h as f64],
+        ] {
             let q = [p[0] - frame.c[0], p[1] - frame.c[1]];
             for k in 0..2 {
                 let u = inv[k][0] * q[0] + inv[k][1] * q[1];
@@ -190,7 +204,11 @@ fn fold(r: &Plane, frame: &Frame) -> Vec<f32> {
                 },
             )
     };
-    let mut f: Vec<f32> = sum.iter().zip(&cnt).map(|(&s, &n)| if n > 0 { (s / n as f64) as f32 } else { 0.0 }).collect();
+    let mut f: Vec<f32> = sum
+        .iter()
+        .zip(&cnt)
+        .map(|(&s, &n)| if n > 0 { (s / n as f64) as f32 } else { 0.0 })
+        .collect();
     let covered = cnt.iter().filter(|&&n| n > 0).count().max(1);
     let mean = f.iter().map(|&v| v as f64).sum::<f64>() / covered as f64;
     for (v, &n) in f.iter_mut().zip(&cnt) {
@@ -213,7 +231,11 @@ struct Best {
 fn correlate(fold: &[f32], pilot_spectra: &[Vec<Complex32>], fft: &Fft2) -> Best {
     let mut spec: Vec<Complex32> = fold.iter().map(|&v| Complex32::new(v, 0.0)).collect();
     fft.process(&mut spec, false);
-    let mut best = Best { z: 0.0, dihedral: 0, shift: (0, 0) };
+    let mut best = Best {
+        z: 0.0,
+        dihedral: 0,
+        shift: (0, 0),
+    };
     for (d, p) in pilot_spectra.iter().enumerate() {
         let mut c: Vec<Complex32> = spec.iter().zip(p).map(|(a, b)| a * b.conj()).collect();
         fft.process(&mut c, true);
@@ -224,7 +246,11 @@ fn correlate(fold: &[f32], pilot_spectra: &[Vec<Complex32>], fft: &Fft2) -> Best
         for (i, v) in c.iter().enumerate() {
             let z = (v.re as f64 - mean) / sd;
             if z.abs() > best.z.abs() {
-                best = Best { z, dihedral: d, shift: (i % TILE, i / TILE) };
+                best = Best {
+                    z,
+                    dihedral: d,
+                    shift: (i % TILE, i / TILE),
+                };
             }
         }
     }
@@ -254,7 +280,12 @@ pub fn detect(picture: &Picture, key: &str, opts: &DetectOptions) -> Result<Dete
     }
     let (w, h) = (picture.width(), picture.height());
     if w < MIN_DETECT_SIDE || h < MIN_DETECT_SIDE {
-        return Err(WatermarkError::ImageTooSmall { width: w, height: h, min: MIN_DETECT_SIDE, operation: "detection" });
+        return Err(WatermarkError::ImageTooSmall {
+            width: w,
+            height: h,
+            min: MIN_DETECT_SIDE,
+            operation: "detection",
+        });
     }
     let y = picture.luma()?;
     Ok(detect_luma(&y, key, opts))
@@ -268,7 +299,10 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
     let pilot = pattern::expand(patterns.chips(0));
     let pilot_spectra: Vec<Vec<Complex32>> = (0..8)
         .map(|d| {
-            let mut s: Vec<Complex32> = pattern::dihedral(&pilot, d).iter().map(|&v| Complex32::new(v, 0.0)).collect();
+            let mut s: Vec<Complex32> = pattern::dihedral(&pilot, d)
+                .iter()
+                .map(|&v| Complex32::new(v, 0.0))
+                .collect();
             fft.process(&mut s, false);
             s
         })
@@ -277,7 +311,10 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
     let mut frames = vec![Frame::identity()];
     for (b1, b2) in sync::lattices(&r) {
         let t = TILE as f64;
-        frames.push(Frame { m: [[b1[0] / t, b2[0] / t], [b1[1] / t, b2[1] / t]], c: centre });
+        frames.push(Frame {
+            m: [[b1[0] / t, b2[0] / t], [b1[1] / t, b2[1] / t]],
+            c: centre,
+        });
     }
     let results: Vec<(Best, Vec<f32>)> = frames
         .par_iter()
@@ -323,7 +360,11 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
         .collect();
     let decoded = (MIN_PAYLOAD_BYTES..=MAX_PAYLOAD_BYTES)
         .map(|n| code::decode(&soft, n))
-        .max_by(|a, b| (a.crc_ok, a.agreement).partial_cmp(&(b.crc_ok, b.agreement)).expect("finite"))
+        .max_by(|a, b| {
+            (a.crc_ok, a.agreement)
+                .partial_cmp(&(b.crc_ok, b.agreement))
+                .expect("finite")
+        })
         .expect("at least one length");
     det.payload = Some(hex::encode(&decoded.payload));
     det.payload_valid = decoded.crc_ok;
@@ -352,18 +393,35 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
 fn geometry(frame: &Frame, best: &Best, inverted: bool) -> Geometry {
     let d = DIHEDRAL[best.dihedral];
     // D is orthogonal: its inverse is its transpose.
-    let dinv = [[d[0][0] as f64, d[1][0] as f64], [d[0][1] as f64, d[1][1] as f64]];
+    let dinv = [
+        [d[0][0] as f64, d[1][0] as f64],
+        [d[0][1] as f64, d[1][1] as f64],
+    ];
     let m = frame.m;
     let a = [
-        [m[0][0] * dinv[0][0] + m[0][1] * dinv[1][0], m[0][0] * dinv[0][1] + m[0][1] * dinv[1][1]],
-        [m[1][0] * dinv[0][0] + m[1][1] * dinv[1][0], m[1][0] * dinv[0][1] + m[1][1] * dinv[1][1]],
+        [
+            m[0][0] * dinv[0][0] + m[0][1] * dinv[1][0],
+            m[0][0] * dinv[0][1] + m[0][1] * dinv[1][1],
+        ],
+        [
+            m[1][0] * dinv[0][0] + m[1][1] * dinv[1][0],
+            m[1][0] * dinv[0][1] + m[1][1] * dinv[1][1],
+        ],
     ];
     let det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
     let flipped = det < 0.0;
     // Remove the mirror (applied first) to read a pure rotation-scale.
-    let b = if flipped { [[-a[0][0], a[0][1]], [-a[1][0], a[1][1]]] } else { a };
+    let b = if flipped {
+        [[-a[0][0], a[0][1]], [-a[1][0], a[1][1]]]
+    } else {
+        a
+    };
     let rotation = (b[1][0] - b[0][1]).atan2(b[0][0] + b[1][1]).to_degrees();
-    let rotation = if rotation <= -180.0 + 1e-9 { 180.0 } else { rotation };
+    let rotation = if rotation <= -180.0 + 1e-9 {
+        180.0
+    } else {
+        rotation
+    };
     let scale_x = (a[0][0].powi(2) + a[1][0].powi(2)).sqrt();
     let scale_y = (a[0][1].powi(2) + a[1][1].powi(2)).sqrt();
     // Original coordinate of the current origin: D (M^-1 (0 - c) - s), modulo the tile.
@@ -398,11 +456,27 @@ pub fn debug(y: &Plane, key: &str) {
         println!("lattice {b1:?} {b2:?}");
     }
     let d = detect_luma(y, key, &DetectOptions::default());
-    println!("z {} conf {} geom {:?}", d.z_score, d.confidence, d.geometry);
+    println!(
+        "z {} conf {} geom {:?}",
+        d.z_score, d.confidence, d.geometry
+    );
     if let Some(m) = d.edit_map {
-        println!("map {}x{} cell {}x{} reliable {} edited {} missing {}", m.columns, m.rows, m.cell_width, m.cell_height, m.reliable, m.edited, m.missing_fraction);
+        println!(
+            "map {}x{} cell {}x{} reliable {} edited {} missing {}",
+            m.columns,
+            m.rows,
+            m.cell_width,
+            m.cell_height,
+            m.reliable,
+            m.edited,
+            m.missing_fraction
+        );
         for r in 0..m.rows {
-            let row: Vec<String> = (0..m.columns).map(|c| m.strength[r * m.columns + c].map_or("  ? ".into(), |v| format!("{v:4.1}"))).collect();
+            let row: Vec<String> = (0..m.columns)
+                .map(|c| {
+                    m.strength[r * m.columns + c].map_or("  ? ".into(), |v| format!("{v:4.1}"))
+                })
+                .collect();
             println!("  {}", row.join(" "));
         }
     }

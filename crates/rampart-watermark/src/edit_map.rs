@@ -100,7 +100,10 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
                 let q = [px as f64 - frame.c[0], py as f64 - frame.c[1]];
                 let u0 = (inv[0][0] * q[0] + inv[0][1] * q[1]).round() as i64;
                 let u1 = (inv[1][0] * q[0] + inv[1][1] * q[1]).round() as i64;
-                (u0.rem_euclid(TILE as i64) as usize, u1.rem_euclid(TILE as i64) as usize)
+                (
+                    u0.rem_euclid(TILE as i64) as usize,
+                    u1.rem_euclid(TILE as i64) as usize,
+                )
             };
             let rv = r.data[py * w + px] as f64;
             let wv = predicted[uy * TILE + ux] as f64;
@@ -129,7 +132,11 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
                 }
             }
         }
-        if n > 0 { (acc / n as f64).max(1e-12) } else { 1.0 }
+        if n > 0 {
+            (acc / n as f64).max(1e-12)
+        } else {
+            1.0
+        }
     };
     let mut total = Sums::default();
     micro.iter().for_each(|s| total.add(s));
@@ -150,7 +157,8 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
     let z: Vec<Option<f64>> = cells
         .iter()
         .map(|c| {
-            let assessable = c.pixels > 0 && c.saturated * 2 < c.pixels && c.rr > 1e-6 * c.pixels as f64;
+            let assessable =
+                c.pixels > 0 && c.saturated * 2 < c.pixels && c.rr > 1e-6 * c.pixels as f64;
             assessable.then(|| c.t(c.rw) / (kappa / c.pixels as f64).sqrt())
         })
         .collect();
@@ -158,18 +166,29 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
     known.sort_by(|a, b| a.total_cmp(b));
     // The 75th percentile is a typical intact region as long as fewer than three quarters of
     // the regions were edited.
-    let typical = if known.is_empty() { 0.0 } else { known[(known.len() * 3 / 4).min(known.len() - 1)] };
+    let typical = if known.is_empty() {
+        0.0
+    } else {
+        known[(known.len() * 3 / 4).min(known.len() - 1)]
+    };
     let reliable = typical >= RELIABLE_Z && cells.len() > 1;
     // Strength varies with content (dark, flat or clipped areas hold less mark), so a region
     // is called missing only when it shows no evidence of the mark at all (z below
     // MISSING_Z, where an intact region would score about `typical` >= RELIABLE_Z), not merely
     // a weaker one.
-    let missing: Vec<bool> = z.iter().map(|v| reliable && v.is_some_and(|v| v < MISSING_Z)).collect();
+    let missing: Vec<bool> = z
+        .iter()
+        .map(|v| reliable && v.is_some_and(|v| v < MISSING_Z))
+        .collect();
     let area = |i: usize| cells[i].pixels as f64;
     let assess_area: f64 = (0..cells.len()).filter(|&i| z[i].is_some()).map(area).sum();
     let missing_area: f64 = (0..cells.len()).filter(|&i| missing[i]).map(area).sum();
     let n_missing = missing.iter().filter(|&&m| m).count();
-    let missing_fraction = if assess_area > 0.0 { missing_area / assess_area } else { 0.0 };
+    let missing_fraction = if assess_area > 0.0 {
+        missing_area / assess_area
+    } else {
+        0.0
+    };
     EditMap {
         columns: cols,
         rows,
@@ -177,7 +196,9 @@ pub(crate) fn compute(y: &Plane, r: &Plane, frame: &Frame, predicted: &[f32]) ->
         cell_height: cmh * MICRO,
         strength: z
             .iter()
-            .map(|v| v.map(|v| ((v / typical.max(1e-9)).clamp(-2.0, 3.0) * 100.0).round() as f32 / 100.0))
+            .map(|v| {
+                v.map(|v| ((v / typical.max(1e-9)).clamp(-2.0, 3.0) * 100.0).round() as f32 / 100.0)
+            })
             .collect(),
         missing,
         missing_fraction: (missing_fraction * 1000.0).round() / 1000.0,

@@ -38,7 +38,9 @@ impl EmbedOptions {
                 "strength {strength} must be in (0, 10]; 1.0 gives 40 dB PSNR"
             )));
         }
-        Ok(Self { target_psnr: 40.0 - 20.0 * strength.log10() })
+        Ok(Self {
+            target_psnr: 40.0 - 20.0 * strength.log10(),
+        })
     }
 
     /// Options from a PSNR target, checked to a sensible range.
@@ -80,7 +82,12 @@ pub(crate) fn mark_tile(patterns: &Patterns, coded: &[u8]) -> Vec<f32> {
     let pw = PILOT_SHARE.sqrt();
     let cw = ((1.0 - PILOT_SHARE) / k).sqrt();
     let mut weights = vec![(0usize, pw)];
-    weights.extend(coded.iter().enumerate().map(|(i, &b)| (i + 1, if b == 1 { cw } else { -cw })));
+    weights.extend(
+        coded
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| (i + 1, if b == 1 { cw } else { -cw })),
+    );
     patterns.tile(&weights)
 }
 
@@ -95,13 +102,23 @@ pub(crate) fn mark_tile(patterns: &Patterns, coded: &[u8]) -> Vec<f32> {
 /// let report = embed(&mut picture, "secret", &"1a2b3c4d".parse().unwrap(), &EmbedOptions::default()).unwrap();
 /// assert!(report.psnr > 38.0);
 /// ```
-pub fn embed(picture: &mut Picture, key: &str, payload: &Payload, opts: &EmbedOptions) -> Result<EmbedReport> {
+pub fn embed(
+    picture: &mut Picture,
+    key: &str,
+    payload: &Payload,
+    opts: &EmbedOptions,
+) -> Result<EmbedReport> {
     if key.is_empty() {
         return Err(WatermarkError::EmptyKey);
     }
     let (w, h) = (picture.width(), picture.height());
     if w < MIN_EMBED_SIDE || h < MIN_EMBED_SIDE {
-        return Err(WatermarkError::ImageTooSmall { width: w, height: h, min: MIN_EMBED_SIDE, operation: "embedding" });
+        return Err(WatermarkError::ImageTooSmall {
+            width: w,
+            height: h,
+            min: MIN_EMBED_SIDE,
+            operation: "embedding",
+        });
     }
     let y = picture.luma()?;
     let m = mask(&y);
@@ -116,19 +133,34 @@ pub fn embed(picture: &mut Picture, key: &str, payload: &Payload, opts: &EmbedOp
             d.data[yy * wu + xx] = m.data[yy * wu + xx] * trow[xx % TILE];
         }
     }
-    let mse: f64 = d.data.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / d.data.len() as f64;
+    let mse: f64 =
+        d.data.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / d.data.len() as f64;
     let target = 255f64.powi(2) / 10f64.powf(opts.target_psnr / 10.0);
     let alpha = (target / mse.max(1e-12)).sqrt() as f32;
     let d = d.map(|v| v * alpha);
     let before = picture.image.clone();
     picture.add_luma(&d)?;
-    Ok(EmbedReport { width: w, height: h, payload: payload.to_string(), psnr: psnr(&before, &picture.image) })
+    Ok(EmbedReport {
+        width: w,
+        height: h,
+        payload: payload.to_string(),
+        psnr: psnr(&before, &picture.image),
+    })
 }
 
 /// PSNR in dB between two images of the same size, over 8-bit RGB.
 pub fn psnr(a: &DynamicImage, b: &DynamicImage) -> f64 {
     let (a, b) = (a.to_rgb8(), b.to_rgb8());
     let n = a.as_raw().len().max(1) as f64;
-    let se: f64 = a.as_raw().iter().zip(b.as_raw()).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum();
-    if se == 0.0 { f64::INFINITY } else { 10.0 * (255f64.powi(2) / (se / n)).log10() }
+    let se: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum();
+    if se == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255f64.powi(2) / (se / n)).log10()
+    }
 }

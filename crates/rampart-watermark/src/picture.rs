@@ -41,14 +41,22 @@ fn supported(f: ImageFormat) -> bool {
 
 /// The output format implied by a path's extension.
 pub fn format_for_path(path: &Path) -> Result<ImageFormat> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "png" => Ok(ImageFormat::Png),
         "jpg" | "jpeg" => Ok(ImageFormat::Jpeg),
         "webp" => Ok(ImageFormat::WebP),
         other => Err(WatermarkError::UnsupportedFormat {
             path: path.to_path_buf(),
-            detail: if other.is_empty() { "no file extension".into() } else { format!("extension .{other}") },
+            detail: if other.is_empty() {
+                "no file extension".into()
+            } else {
+                format!("extension .{other}")
+            },
         }),
     }
 }
@@ -56,7 +64,12 @@ pub fn format_for_path(path: &Path) -> Result<ImageFormat> {
 impl Picture {
     /// Wraps pixels without metadata.
     pub fn from_image(image: DynamicImage) -> Self {
-        Self { image, format: None, icc: None, exif: None }
+        Self {
+            image,
+            format: None,
+            icc: None,
+            exif: None,
+        }
     }
 
     /// Reads and decodes a file.
@@ -74,25 +87,42 @@ impl Picture {
         let p = || path.to_path_buf();
         let reader = ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
-            .map_err(|e| WatermarkError::Decode { path: p(), detail: e.to_string() })?;
-        let format = reader.format().ok_or_else(|| WatermarkError::UnsupportedFormat {
-            path: p(),
-            detail: "the content is not a recognised image".into(),
-        })?;
+            .map_err(|e| WatermarkError::Decode {
+                path: p(),
+                detail: e.to_string(),
+            })?;
+        let format = reader
+            .format()
+            .ok_or_else(|| WatermarkError::UnsupportedFormat {
+                path: p(),
+                detail: "the content is not a recognised image".into(),
+            })?;
         if !supported(format) {
-            return Err(WatermarkError::UnsupportedFormat { path: p(), detail: format!("{format:?}") });
+            return Err(WatermarkError::UnsupportedFormat {
+                path: p(),
+                detail: format!("{format:?}"),
+            });
         }
         let decode_err = |e: image::ImageError| match e {
-            image::ImageError::Unsupported(u) => {
-                WatermarkError::UnsupportedFormat { path: p(), detail: u.to_string() }
-            }
-            other => WatermarkError::Decode { path: p(), detail: other.to_string() },
+            image::ImageError::Unsupported(u) => WatermarkError::UnsupportedFormat {
+                path: p(),
+                detail: u.to_string(),
+            },
+            other => WatermarkError::Decode {
+                path: p(),
+                detail: other.to_string(),
+            },
         };
         let mut decoder = reader.into_decoder().map_err(decode_err)?;
         let icc = decoder.icc_profile().ok().flatten();
         let exif = decoder.exif_metadata().ok().flatten();
         let image = DynamicImage::from_decoder(decoder).map_err(decode_err)?;
-        Ok(Self { image, format: Some(format), icc, exif })
+        Ok(Self {
+            image,
+            format: Some(format),
+            icc,
+            exif,
+        })
     }
 
     /// Width in pixels.
@@ -115,7 +145,8 @@ impl Picture {
                     *o = if $gray {
                         px[0] as f32 * $scale
                     } else {
-                        (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32) * $scale
+                        (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32)
+                            * $scale
                     };
                 }
             }};
@@ -130,7 +161,12 @@ impl Picture {
             DynamicImage::ImageLumaA16(b) => fill!(b, 2, S16, true),
             DynamicImage::ImageRgb16(b) => fill!(b, 3, S16, false),
             DynamicImage::ImageRgba16(b) => fill!(b, 4, S16, false),
-            other => return Err(WatermarkError::UnsupportedPixels(format!("{:?}", other.color()))),
+            other => {
+                return Err(WatermarkError::UnsupportedPixels(format!(
+                    "{:?}",
+                    other.color()
+                )));
+            }
         }
         Ok(p)
     }
@@ -158,7 +194,12 @@ impl Picture {
             DynamicImage::ImageLumaA16(b) => add!(b, 2, 1, 257.0, 65535.0, u16),
             DynamicImage::ImageRgb16(b) => add!(b, 3, 3, 257.0, 65535.0, u16),
             DynamicImage::ImageRgba16(b) => add!(b, 4, 3, 257.0, 65535.0, u16),
-            other => return Err(WatermarkError::UnsupportedPixels(format!("{:?}", other.color()))),
+            other => {
+                return Err(WatermarkError::UnsupportedPixels(format!(
+                    "{:?}",
+                    other.color()
+                )));
+            }
         }
         Ok(())
     }
@@ -168,7 +209,10 @@ impl Picture {
     /// JPEG holds neither alpha nor 16 bits and image's WebP encoder only 8 bits, so those
     /// are converted (alpha is dropped for JPEG).
     pub fn encode(&self, format: ImageFormat, opts: &SaveOptions, path: &Path) -> Result<Vec<u8>> {
-        let enc_err = |e: image::ImageError| WatermarkError::Encode { path: path.to_path_buf(), detail: e.to_string() };
+        let enc_err = |e: image::ImageError| WatermarkError::Encode {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
         let mut out = Vec::new();
         let img = &self.image;
         let converted;
@@ -200,14 +244,22 @@ impl Picture {
                 if let Some(exif) = &self.exif {
                     let _ = enc.set_exif_metadata(exif.clone());
                 }
-                enc.write_image(img.as_bytes(), img.width(), img.height(), img.color().into())
-                    .map_err(enc_err)?;
+                enc.write_image(
+                    img.as_bytes(),
+                    img.width(),
+                    img.height(),
+                    img.color().into(),
+                )
+                .map_err(enc_err)?;
             }};
         }
         match format {
             ImageFormat::Png => write!(image::codecs::png::PngEncoder::new(&mut out)),
             ImageFormat::Jpeg => {
-                write!(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, opts.jpeg_quality.clamp(1, 100)))
+                write!(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                    &mut out,
+                    opts.jpeg_quality.clamp(1, 100)
+                ))
             }
             ImageFormat::WebP => write!(image::codecs::webp::WebPEncoder::new_lossless(&mut out)),
             other => {
@@ -230,5 +282,9 @@ impl Picture {
 
 /// Writes bytes, with a helpful error.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|source| WatermarkError::Io { action: "write", path: PathBuf::from(path), source })
+    std::fs::write(path, bytes).map_err(|source| WatermarkError::Io {
+        action: "write",
+        path: PathBuf::from(path),
+        source,
+    })
 }

@@ -18,7 +18,11 @@ pub struct Plane {
 impl Plane {
     /// A zero plane.
     pub fn zeros(width: usize, height: usize) -> Self {
-        Self { width, height, data: vec![0.0; width * height] }
+        Self {
+            width,
+            height,
+            data: vec![0.0; width * height],
+        }
     }
 
     /// Value at integer coordinates.
@@ -67,7 +71,12 @@ impl Plane {
         Plane {
             width: self.width,
             height: self.height,
-            data: self.data.par_iter().zip(&other.data).map(|(&a, &b)| f(a, b)).collect(),
+            data: self
+                .data
+                .par_iter()
+                .zip(&other.data)
+                .map(|(&a, &b)| f(a, b))
+                .collect(),
         }
     }
 
@@ -103,13 +112,19 @@ impl Plane {
                 }
             }
         });
-        Plane { width: w, height: h, data: out }
+        Plane {
+            width: w,
+            height: h,
+            data: out,
+        }
     }
 
     /// Gaussian blur with standard deviation `sigma` pixels.
     pub fn gaussian(&self, sigma: f32) -> Plane {
         let r = (3.0 * sigma).ceil().max(1.0) as usize;
-        let mut k: Vec<f32> = (0..=r).map(|i| (-(i as f32).powi(2) / (2.0 * sigma * sigma)).exp()).collect();
+        let mut k: Vec<f32> = (0..=r)
+            .map(|i| (-(i as f32).powi(2) / (2.0 * sigma * sigma)).exp())
+            .collect();
         let s: f32 = k[0] + 2.0 * k[1..].iter().sum::<f32>();
         k.iter_mut().for_each(|v| *v /= s);
         self.convolve(&k)
@@ -143,7 +158,11 @@ impl Fft2 {
     /// Forward (`inverse == false`) or unnormalised inverse transform.
     pub fn process(&self, data: &mut [Complex32], inverse: bool) {
         let (w, h) = (self.width, self.height);
-        let (rf, cf) = if inverse { (&self.row_inv, &self.col_inv) } else { (&self.row_fwd, &self.col_fwd) };
+        let (rf, cf) = if inverse {
+            (&self.row_inv, &self.col_inv)
+        } else {
+            (&self.row_fwd, &self.col_fwd)
+        };
         data.par_chunks_mut(w).for_each(|row| rf.process(row));
         let mut t = vec![Complex32::new(0.0, 0.0); w * h];
         transpose(data, &mut t, w, h);
@@ -155,17 +174,19 @@ impl Fft2 {
 /// `dst[x * h + y] = src[y * w + x]`, blocked for cache friendliness.
 fn transpose(src: &[Complex32], dst: &mut [Complex32], w: usize, h: usize) {
     const B: usize = 32;
-    dst.par_chunks_mut(h * B.min(w)).enumerate().for_each(|(bi, chunk)| {
-        let x0 = bi * B;
-        let xs = chunk.len() / h;
-        for y0 in (0..h).step_by(B) {
-            for x in x0..x0 + xs {
-                for y in y0..(y0 + B).min(h) {
-                    chunk[(x - x0) * h + y] = src[y * w + x];
+    dst.par_chunks_mut(h * B.min(w))
+        .enumerate()
+        .for_each(|(bi, chunk)| {
+            let x0 = bi * B;
+            let xs = chunk.len() / h;
+            for y0 in (0..h).step_by(B) {
+                for x in x0..x0 + xs {
+                    for y in y0..(y0 + B).min(h) {
+                        chunk[(x - x0) * h + y] = src[y * w + x];
+                    }
                 }
             }
-        }
-    });
+        });
 }
 
 /// Smallest `n >= limit` whose prime factors are 2, 3 and 5 (fast FFT sizes).

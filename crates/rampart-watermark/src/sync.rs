@@ -87,7 +87,11 @@ impl Acf {
         // interpolation artefacts near Nyquist whose autocorrelation peaks would crowd out the
         // tile's lattice; the 2-pixel chips keep most of their energy below 0.3 cycles/pixel.
         let band = |i: usize, n: usize| {
-            let f = if i <= n / 2 { i as f32 } else { i as f32 - n as f32 };
+            let f = if i <= n / 2 {
+                i as f32
+            } else {
+                i as f32 - n as f32
+            };
             f / n as f32
         };
         for (i, ((c, p), l)) in buf.iter_mut().zip(&power).zip(&local).enumerate() {
@@ -99,13 +103,22 @@ impl Acf {
                 let k = (f * 8.0).round();
                 k != 0.0 && (f - k / 8.0).abs() * n as f32 <= 1.5
             };
-            let keep = (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2) && (!NOTCH_JPEG || (!on_grid(fx, w) && !on_grid(fy, h)));
+            let keep = (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2)
+                && (!NOTCH_JPEG || (!on_grid(fx, w) && !on_grid(fy, h)));
             *c = Complex32::new(if keep { p / (l + 1e-12) } else { 0.0 }, 0.0);
         }
         fft.process(&mut buf, true);
         let zero = buf[0].re.max(1e-12);
         let data: Vec<f32> = buf.iter().map(|c| c.re / zero).collect();
-        let mut acf = Acf { w, h, cw, ch, data, median: 0.0, sigma: 1.0 };
+        let mut acf = Acf {
+            w,
+            h,
+            cw,
+            ch,
+            data,
+            median: 0.0,
+            sigma: 1.0,
+        };
         // Robust noise level over the lag region we search.
         let mut sample = Vec::new();
         let (lx, ly) = acf.limits();
@@ -132,7 +145,10 @@ impl Acf {
 
     /// Half-extents of the lag window: longer lags overlap too little of the crop.
     fn limits(&self) -> (usize, usize) {
-        ((self.cw as f32 * 0.75) as usize, (self.ch as f32 * 0.75) as usize)
+        (
+            (self.cw as f32 * 0.75) as usize,
+            (self.ch as f32 * 0.75) as usize,
+        )
     }
 
     fn get(&self, dx: i32, dy: i32) -> f32 {
@@ -151,7 +167,11 @@ impl Acf {
         let c = self.get(dx, dy) as f64;
         let fit = |a: f64, b: f64| {
             let den = a - 2.0 * c + b;
-            if den < 0.0 { (0.5 * (a - b) / den).clamp(-0.5, 0.5) } else { 0.0 }
+            if den < 0.0 {
+                (0.5 * (a - b) / den).clamp(-0.5, 0.5)
+            } else {
+                0.0
+            }
         };
         let ox = fit(self.get(dx - 1, dy) as f64, self.get(dx + 1, dy) as f64);
         let oy = fit(self.get(dx, dy - 1) as f64, self.get(dx, dy + 1) as f64);
@@ -208,9 +228,8 @@ impl Acf {
                 if v < thr {
                     continue;
                 }
-                let is_max = (-1..=1).all(|j| {
-                    (-1..=1).all(|i| (i == 0 && j == 0) || self.get(dx + i, dy + j) <= v)
-                });
+                let is_max = (-1..=1)
+                    .all(|j| (-1..=1).all(|i| (i == 0 && j == 0) || self.get(dx + i, dy + j) <= v));
                 if is_max {
                     found.push((v, dx, dy));
                 }
@@ -218,7 +237,10 @@ impl Acf {
         }
         found.sort_by(|a, b| b.0.total_cmp(&a.0));
         found.truncate(max);
-        found.into_iter().map(|(_, dx, dy)| self.refine(dx, dy)).collect()
+        found
+            .into_iter()
+            .map(|(_, dx, dy)| self.refine(dx, dy))
+            .collect()
     }
 }
 
@@ -243,13 +265,12 @@ fn reduce(mut a: V2, mut b: V2) -> (V2, V2) {
 /// Collects the lattice points that hit a peak and least-squares refits the basis to them.
 /// The score is the summed z-score of the hits: strong, consistent peaks beat many weak ones.
 fn fit(acf: &Acf, mut b1: V2, mut b2: V2) -> Option<(V2, V2, f64)> {
-    let mut hits = 0;
     let mut score = 0.0;
     for tol in [3.0, 1.5, 1.0] {
         // Normal equations for x = n*b1 + m*b2 per coordinate.
         let (mut snn, mut snm, mut smm) = (0f64, 0f64, 0f64);
         let (mut snx, mut smx) = ([0f64; 2], [0f64; 2]);
-        hits = 0;
+        let mut hits = 0;
         score = 0.0;
         for n in -4i32..=4 {
             for m in -4i32..=4 {
@@ -330,7 +351,10 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
         .collect();
     // Rank peaks by their own strength plus that of their multiples 2v..4v.
     let support = |v: V2| {
-        (1..=4).filter_map(|k| acf.hit_z([v[0] * k as f64, v[1] * k as f64], 2.0)).map(|(_, z)| z).sum::<f64>()
+        (1..=4)
+            .filter_map(|k| acf.hit_z([v[0] * k as f64, v[1] * k as f64], 2.0))
+            .map(|(_, z)| z)
+            .sum::<f64>()
     };
     let mut ranked: Vec<(f64, V2)> = peaks.iter().map(|&v| (support(v), v)).collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -346,7 +370,9 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
             if norm(r1) < MIN_LAG as f64 {
                 continue;
             }
-            let Some((b1, b2, hits)) = fit(&acf, r1, r2) else { continue };
+            let Some((b1, b2, hits)) = fit(&acf, r1, r2) else {
+                continue;
+            };
             let (b1, b2) = reduce(b1, b2);
             if !acceptable(b1, b2) {
                 continue;
@@ -372,7 +398,10 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
                 }
             }
             for (b1, b2, h) in offer {
-                if let Some(existing) = found.iter_mut().find(|f| same_lattice((f.1, f.2), (b1, b2), 2.0)) {
+                if let Some(existing) = found
+                    .iter_mut()
+                    .find(|f| same_lattice((f.1, f.2), (b1, b2), 2.0))
+                {
                     if h > existing.0 {
                         *existing = (h, b1, b2);
                     }
@@ -390,9 +419,17 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
 #[doc(hidden)]
 pub fn debug_peaks(residual: &Plane) {
     let acf = Acf::compute(residual);
-    println!("acf {}x{} crop {}x{} median {} sigma {}", acf.w, acf.h, acf.cw, acf.ch, acf.median, acf.sigma);
+    println!(
+        "acf {}x{} crop {}x{} median {} sigma {}",
+        acf.w, acf.h, acf.cw, acf.ch, acf.median, acf.sigma
+    );
     for p in acf.peaks(25) {
         let v = acf.get(p[0].round() as i32, p[1].round() as i32);
-        println!("  peak {:7.2} {:7.2}  {:.1} sigma", p[0], p[1], (v - acf.median) / acf.sigma);
+        println!(
+            "  peak {:7.2} {:7.2}  {:.1} sigma",
+            p[0],
+            p[1],
+            (v - acf.median) / acf.sigma
+        );
     }
 }

@@ -7,7 +7,9 @@ use image::{DynamicImage, Rgb, RgbImage};
 /// A deterministic photo-like image: smooth shapes, edges and fine texture.
 pub fn photo(w: u32, h: u32, seed: u32) -> DynamicImage {
     let hash = |x: u32, y: u32| {
-        let mut v = x.wrapping_mul(0x9E37_79B1) ^ y.wrapping_mul(0x85EB_CA77) ^ seed.wrapping_mul(0xC2B2_AE3D);
+        let mut v = x.wrapping_mul(0x9E37_79B1)
+            ^ y.wrapping_mul(0x85EB_CA77)
+            ^ seed.wrapping_mul(0xC2B2_AE3D);
         v ^= v >> 15;
         v = v.wrapping_mul(0x2C1B_3C6D);
         v ^= v >> 12;
@@ -16,8 +18,16 @@ pub fn photo(w: u32, h: u32, seed: u32) -> DynamicImage {
     let s = seed as f64;
     DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
         let (xf, yf) = (x as f64, y as f64);
-        let smooth = 110.0 + 50.0 * ((xf / 37.0 + s).sin() * (yf / 53.0 - s).cos()) + 30.0 * ((xf + yf) / 91.0).sin();
-        let disc = if ((xf - w as f64 * 0.6).powi(2) + (yf - h as f64 * 0.4).powi(2)).sqrt() < w as f64 * 0.2 { 35.0 } else { 0.0 };
+        let smooth = 110.0
+            + 50.0 * ((xf / 37.0 + s).sin() * (yf / 53.0 - s).cos())
+            + 30.0 * ((xf + yf) / 91.0).sin();
+        let disc = if ((xf - w as f64 * 0.6).powi(2) + (yf - h as f64 * 0.4).powi(2)).sqrt()
+            < w as f64 * 0.2
+        {
+            35.0
+        } else {
+            0.0
+        };
         // Fine texture, blurred a little by averaging neighbours.
         let tex = 28.0 * (hash(x, y) + 0.5 * hash(x + 1, y) + 0.5 * hash(x, y + 1));
         let v = smooth + disc + tex;

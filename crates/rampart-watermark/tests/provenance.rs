@@ -2,16 +2,27 @@
 
 mod common;
 
-use rampart_watermark::provenance::{SignOptions, generate_test_chain, parse_alg, sign_file, verify_file};
-use rampart_watermark::{DetectOptions, EmbedOptions, SaveOptions, WatermarkError, detect_file, embed_file};
+use rampart_watermark::provenance::{
+    SignOptions, generate_test_chain, parse_alg, sign_file, verify_file,
+};
+use rampart_watermark::{
+    DetectOptions, EmbedOptions, SaveOptions, WatermarkError, detect_file, embed_file,
+};
 
 fn signed_copy(dir: &std::path::Path, ext: &str) -> (std::path::PathBuf, String) {
     let chain = generate_test_chain(&dir.join("certs")).unwrap();
     let original = dir.join(format!("original.{ext}"));
     common::photo(320, 256, 4).save(&original).unwrap();
     let marked = dir.join(format!("marked.{ext}"));
-    embed_file(&original, &marked, "c2pa key", &"a1b2c3d4".parse().unwrap(), &EmbedOptions::default(), &SaveOptions::default())
-        .unwrap();
+    embed_file(
+        &original,
+        &marked,
+        "c2pa key",
+        &"a1b2c3d4".parse().unwrap(),
+        &EmbedOptions::default(),
+        &SaveOptions::default(),
+    )
+    .unwrap();
     let signed = dir.join(format!("signed.{ext}"));
     let opts = SignOptions {
         cert_chain_pem: std::fs::read(&chain.chain).unwrap(),
@@ -34,9 +45,15 @@ fn sign_verify_round_trip_png_and_jpeg() {
         assert!(v.valid, "{ext}: {:?}", v.failures);
         assert!(v.trusted, "{ext}: {} {:?}", v.state, v.failures);
         assert_eq!(v.soft_binding_payload.as_deref(), Some("a1b2c3d4"));
-        assert_eq!(v.digital_source_type.as_deref(), Some(rampart_watermark::provenance::TRAINED_ALGORITHMIC_MEDIA));
+        assert_eq!(
+            v.digital_source_type.as_deref(),
+            Some(rampart_watermark::provenance::TRAINED_ALGORITHMIC_MEDIA)
+        );
         let text = v.manifest_store.to_string();
-        assert!(text.contains("c2pa.watermarked") && text.contains("c2pa.created"), "{text}");
+        assert!(
+            text.contains("c2pa.watermarked") && text.contains("c2pa.created"),
+            "{text}"
+        );
         // Without trust anchors the signature still validates, but trust is not claimed.
         let v = verify_file(&signed, None).unwrap();
         assert!(v.valid && !v.trusted);
@@ -62,7 +79,11 @@ fn tampered_file_fails_verification() {
     std::fs::write(&tampered, &bytes).unwrap();
     let v = verify_file(&tampered, Some(&root)).unwrap();
     assert!(!v.valid, "{v:?}");
-    assert!(v.failures.iter().any(|f| f.contains("dataHash")), "{:?}", v.failures);
+    assert!(
+        v.failures.iter().any(|f| f.contains("dataHash")),
+        "{:?}",
+        v.failures
+    );
 }
 
 #[test]
@@ -71,7 +92,10 @@ fn unsigned_and_bad_inputs_are_clear_errors() {
     let plain = dir.path().join("plain.png");
     common::photo(300, 300, 1).save(&plain).unwrap();
     let e = verify_file(&plain, None).unwrap_err();
-    assert!(matches!(e, WatermarkError::C2pa { .. }) && e.to_string().contains("no C2PA manifest"), "{e}");
+    assert!(
+        matches!(e, WatermarkError::C2pa { .. }) && e.to_string().contains("no C2PA manifest"),
+        "{e}"
+    );
     let opts = SignOptions {
         cert_chain_pem: b"not a certificate".to_vec(),
         private_key_pem: b"not a key".to_vec(),
