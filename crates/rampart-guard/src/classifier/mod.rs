@@ -1,0 +1,334 @@
+//! rampart's own trained text classifiers: prompt attacks (jailbreak, direct and indirect prompt
+//! injection) and harm (an overall `harmful` probability plus one probability per hazard
+//! category), for prompts, model responses and third-party documents.
+//!
+//! This is the fast tier: hashed word and character n-grams into a small embedding-bag network
+//! (see [`model`]), well under a millisecond for a short text on one core. The default weights are
+//! committed under `models/guard/` and embedded in the library, so [`Classifier::embedded`] needs
+//! no file and no dataset:
+//!
+//! ```
+//! use rampart_core::Role;
+//! use rampart_guard::classifier::Classifier;
+//!
+//! let clf = Classifier::embedded().expect("the embedded model loads");
+//! let s = clf.score("How do I kill a Python process?", Role::User);
+//! assert!(s.harmful < 0.5);
+//! ```
+//!
+//! [`train`] builds a model from the public datasets ([`data`] loads them, [`dedupe`] removes
+//! exact and near duplicates across splits), and [`eval`] measures it.
+
+pub mod data;
+pub mod lookalikes;
+pub mod dedupe;
+pub mod eval;
+pub mod features;
+pub mod model;
+pub mod report;
+mod rng;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rampart_core::{Category, Finding, Role};
+
+use features::RoleGroup;
+use model::{Activations, ModelHeader, QuantizedNetwork};
+
+/// Output heads, in the order the network produces them. The first four are prompt-attack heads,
+/// `harmful` is "harmful in any category", and the rest are one per category id.
+pub const HEADS: [&str; 20] = [
+    "prompt_attack",
+    "jailbreak",
+    "prompt_injection",
+    "indirect_injection",
+    "harmful",
+    "violent_crimes",
+    "non_violent_crimes",
+    "sex_crimes",
+    "child_sexual_exploitation",
+    "defamation",
+    "specialized_advice",
+    "privacy",
+    "intellectual_property",
+    "indiscriminate_weapons",
+    "hate",
+    "self_harm",
+    "sexual_content",
+    "elections",
+    "code_interpreter_abuse",
+    "toxicity",
+];
+
+/// Index of the `prompt_attack` head.
+pub const HEAD_ATTACK: usize = 0;
+/// Index of the `jailbreak` head.
+pub const HEAD_JAILBREAK: usize = 1;
+/// Index of the `prompt_injection` head.
+pub const HEAD_INJECTION: usize = 2;
+/// Index of the `indirect_injection` head.
+pub const HEAD_INDIRECT: usize = 3;
+/// Index of the `harmful` head.
+pub const HEAD_HARMFUL: usize = 4;
+/// Index of the first category head; heads from here on are [`Category`] ids.
+pub const FIRST_CATEGORY_HEAD: usize = 5;
+
+/// Index of a head by id.
+pub fn head_index(id: &str) -> Option<usize> {
+    HEADS.iter().position(|h| *h == id)
+}
+
+/// Detector id written into [`Finding`]s from this classifier.
+pub const DETECTOR_ID: &str = "classifier.fast";
+
+/// Inputs longer than this are scored on their first and last halves of this size only, so that a
+/// multi-megabyte input costs bounded time. [`Scores::truncated`] says when that happened.
+pub const MAX_SCORED_BYTES: usize = 256 * 1024;
+
+/// The committed default weights (`models/guard/guard-fast.bin`).
+pub static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../../../../models/guard/guard-fast.bin");
+
+/// What can go wrong loading, training or evaluating a classifier.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifierError {
+    /// The model bytes are not a valid model for this build.
+    #[error("invalid guard model: {0}")]
+    InvalidModel(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A dataset file is missing or does not have the expected shape.
+    #[error("dataset {path}: {message}")]
+    Data { path: PathBuf, message: String },
+    /// Training found nothing to learn from.
+    #[error("no training data: {0}")]
+    NoData(String),
+}
+
+impl ClassifierError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        ClassifierError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Calibrated probabilities for one text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Scores {
+    /// Probability that the text is a jailbreak or a prompt injection.
+    pub prompt_attack: f32,
+    /// Which attack it most likely is: [`Category::Jailbreak`], [`Category::PromptInjection`] or
+    /// [`Category::IndirectInjection`] (always the latter for `document`/`tool` text: an
+    /// instruction smuggled into third-party content is indirect by definition).
+    pub attack_kind: Category,
+    /// Per-kind attack probabilities (independent heads; they need not sum to `prompt_attack`).
+    pub jailbreak: f32,
+    pub prompt_injection: f32,
+    pub indirect_injection: f32,
+    /// Probability that the text is harmful in any category (request or content).
+    pub harmful: f32,
+    /// Probability per hazard category (and [`Category::Toxicity`]), in [`HEADS`] order.
+    pub categories: Vec<(Category, f32)>,
+    /// Whether the input exceeded [`MAX_SCORED_BYTES`] and only its start and end were scored.
+    pub truncated: bool,
+}
+
+impl Scores {
+    /// Probability for one category (attack kinds included), if the classifier has a head for it.
+    pub fn category(&self, category: Category) -> Option<f32> {
+        match category {
+            Category::Jailbreak => Some(self.jailbreak),
+            Category::PromptInjection => Some(self.prompt_injection),
+            Category::IndirectInjection => Some(self.indirect_injection),
+            c => self.categories.iter().find(|(k, _)| *k == c).map(|(_, p)| *p),
+        }
+    }
+}
+
+/// A loaded classifier: weights, calibration and shipped thresholds.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    header: ModelHeader,
+    net: QuantizedNetwork,
+    /// Category of each head from [`FIRST_CATEGORY_HEAD`] on.
+    categories: Vec<Category>,
+}
+
+impl Classifier {
+    /// The committed default model, parsed once per process.
+    pub fn embedded() -> Result<&'static Classifier, ClassifierError> {
+        static MODEL: OnceLock<Result<Classifier, String>> = OnceLock::new();
+        MODEL
+            .get_or_init(|| Classifier::from_bytes(DEFAULT_MODEL_BYTES).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| ClassifierError::InvalidModel(e.clone()))
+    }
+
+    /// Parse a model file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ClassifierError> {
+        let (header, net) = QuantizedNetwork::from_bytes(bytes)?;
+        if header.heads.len() != HEADS.len() || header.heads.iter().zip(HEADS).any(|(a, b)| a != b)
+        {
+            return Err(ClassifierError::InvalidModel(format!(
+                "model heads {:?} differ from this build's {:?}; retrain with this rampart version",
+                header.heads, HEADS
+            )));
+        }
+        let categories = HEADS[FIRST_CATEGORY_HEAD..]
+            .iter()
+            .map(|id| {
+                id.parse::<Category>()
+                    .map_err(|e| ClassifierError::InvalidModel(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Classifier {
+            header,
+            net,
+            categories,
+        })
+    }
+
+    /// Load a model file from disk.
+    pub fn load(path: &Path) -> Result<Classifier, ClassifierError> {
+        let bytes = std::fs::read(path).map_err(|e| ClassifierError::io(path, e))?;
+        Classifier::from_bytes(&bytes)
+    }
+
+    /// The model's header: name, dims, calibration, thresholds, training record.
+    pub fn header(&self) -> &ModelHeader {
+        &self.header
+    }
+
+    /// Shipped decision threshold of a head (calibrated probability), by head id.
+    pub fn threshold(&self, head: &str) -> Option<f32> {
+        head_index(head).map(|i| self.header.thresholds[i])
+    }
+
+    /// Raw logits per head (highest over the windows of the normalised text and of every
+    /// decoded view), and whether the input was cut.
+    pub fn logits(&self, text: &str, role: Role) -> (Vec<f32>, bool) {
+        let (text, truncated) = bounded(text);
+        let group = RoleGroup::of(role);
+        let mut best = vec![f32::NEG_INFINITY; self.net.dims.heads];
+        let mut act = Activations::default();
+        for reading in features::readings(&text) {
+            for w in features::folded_windows(&reading, self.net.dims.buckets) {
+                self.net.forward(&w, group, &mut act);
+                for (b, &l) in best.iter_mut().zip(&act.logits) {
+                    *b = b.max(l);
+                }
+            }
+        }
+        (best, truncated)
+    }
+
+    /// Calibrated probability per head, in [`HEADS`] order.
+    pub fn probabilities(&self, text: &str, role: Role) -> Vec<f32> {
+        let (logits, _) = self.logits(text, role);
+        self.calibrate(&logits)
+    }
+
+    /// Calibrated probabilities of raw logits (as returned by [`Classifier::logits`]).
+    pub fn calibrate(&self, logits: &[f32]) -> Vec<f32> {
+        logits
+            .iter()
+            .zip(&self.header.calibration)
+            .map(|(&l, c)| c.apply(l))
+            .collect()
+    }
+
+    /// Score a text written by `role`.
+    pub fn score(&self, text: &str, role: Role) -> Scores {
+        let (logits, truncated) = self.logits(text, role);
+        let p = self.calibrate(&logits);
+        let attack_kind = if role.is_untrusted_content() {
+            Category::IndirectInjection
+        } else if p[HEAD_JAILBREAK] >= p[HEAD_INJECTION] {
+            Category::Jailbreak
+        } else {
+            Category::PromptInjection
+        };
+        Scores {
+            prompt_attack: p[HEAD_ATTACK],
+            attack_kind,
+            jailbreak: p[HEAD_JAILBREAK],
+            prompt_injection: p[HEAD_INJECTION],
+            indirect_injection: p[HEAD_INDIRECT],
+            harmful: p[HEAD_HARMFUL],
+            categories: self
+                .categories
+                .iter()
+                .copied()
+                .zip(p[FIRST_CATEGORY_HEAD..].iter().copied())
+                .collect(),
+            truncated,
+        }
+    }
+
+    /// Score bytes that may not be valid UTF-8: invalid sequences become U+FFFD, which the model
+    /// treats as punctuation, so the readable rest of the input is still judged.
+    pub fn score_bytes(&self, bytes: &[u8], role: Role) -> Scores {
+        self.score(&String::from_utf8_lossy(bytes), role)
+    }
+
+    /// Findings for every head whose probability reaches its shipped threshold: one
+    /// prompt-attack finding (with the most likely kind as category) and one per harm category.
+    /// When only the overall `harmful` head fires, the finding carries the most likely category.
+    pub fn findings(&self, text: &str, role: Role) -> Vec<Finding> {
+        let s = self.score(text, role);
+        let t = &self.header.thresholds;
+        let mut out = Vec::new();
+        if s.prompt_attack >= t[HEAD_ATTACK] {
+            out.push(
+                Finding::new(s.attack_kind, s.prompt_attack, DETECTOR_ID)
+                    .with_detail(format!("prompt_attack={:.3}", s.prompt_attack)),
+            );
+        }
+        let mut any_category = false;
+        for (i, &(c, p)) in s.categories.iter().enumerate() {
+            if p >= t[FIRST_CATEGORY_HEAD + i] {
+                any_category = true;
+                out.push(Finding::new(c, p, DETECTOR_ID));
+            }
+        }
+        if !any_category && s.harmful >= t[HEAD_HARMFUL] {
+            let (c, p) = s
+                .categories
+                .iter()
+                .copied()
+                .fold((Category::NonViolentCrimes, f32::MIN), |a, b| if b.1 > a.1 { b } else { a });
+            out.push(
+                Finding::new(c, s.harmful, DETECTOR_ID)
+                    .with_detail(format!("harmful={:.3}; most likely category {c} ({p:.3})", s.harmful)),
+            );
+        }
+        out
+    }
+}
+
+/// The part of `text` that is scored: all of it, or its first and last `MAX_SCORED_BYTES / 2`
+/// bytes (cut on character boundaries).
+fn bounded(text: &str) -> (std::borrow::Cow<'_, str>, bool) {
+    if text.len() <= MAX_SCORED_BYTES {
+        return (std::borrow::Cow::Borrowed(text), false);
+    }
+    let half = MAX_SCORED_BYTES / 2;
+    let mut head_end = half;
+    while !text.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let mut tail_start = text.len() - half;
+    while !text.is_char_boundary(tail_start) {
+        tail_start += 1;
+    }
+    let joined = format!("{}\n{}", &text[..head_end], &text[tail_start..]);
+    (std::borrow::Cow::Owned(joined), true)
+}
