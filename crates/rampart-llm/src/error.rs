@@ -43,6 +43,11 @@ pub enum LlmError {
     Truncated { url: String, detail: String },
     #[error("model file {} is missing; run `rampart models fetch` to download it", .path.display())]
     ModelMissing { path: PathBuf },
+    #[error(
+        "model {name} is not installed ({} is missing); run `rampart models fetch {name}`",
+        .path.display()
+    )]
+    NotInstalled { name: String, path: PathBuf },
     #[error("local model: {0}")]
     Local(String),
     #[error("invalid request: {0}")]

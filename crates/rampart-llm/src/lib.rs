@@ -25,6 +25,7 @@
 //! ```
 
 pub mod catalog;
+pub mod encoder;
 mod error;
 pub mod limit;
 pub mod local;
@@ -33,6 +34,7 @@ pub mod openai;
 pub mod retry;
 mod target;
 
+pub use encoder::{SentenceEncoder, cosine};
 pub use error::{LlmError, is_retryable_status};
 pub use local::{LocalConfig, LocalModel};
 pub use model::{
