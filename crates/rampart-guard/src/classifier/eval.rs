@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use rampart_core::Role;
+use rayon::prelude::*;
 
 use super::data::{Corpus, Example, Split};
 use super::{Classifier, HEAD_ATTACK, HEAD_HARMFUL, head_index};
@@ -90,7 +90,11 @@ pub fn metrics(
     let fp = points.iter().filter(|p| !p.1 && p.0 >= threshold).count();
     let mixed = pos > 0 && neg > 0;
     let length_only_auprc = if mixed {
-        let longer: Vec<(f32, bool)> = points.iter().zip(lengths).map(|(p, &l)| (l as f32, p.1)).collect();
+        let longer: Vec<(f32, bool)> = points
+            .iter()
+            .zip(lengths)
+            .map(|(p, &l)| (l as f32, p.1))
+            .collect();
         let shorter: Vec<(f32, bool)> = longer.iter().map(|&(l, y)| (-l, y)).collect();
         match (average_precision(&longer), average_precision(&shorter)) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -124,7 +128,11 @@ struct Scored<'a> {
 /// Evaluate `clf` on the corpus's test split: one row per dataset and relevant head, plus the
 /// named combinations the accuracy goals are stated on.
 pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
-    let test: Vec<&Example> = corpus.examples.iter().filter(|e| e.split == Split::Test).collect();
+    let test: Vec<&Example> = corpus
+        .examples
+        .iter()
+        .filter(|e| e.split == Split::Test)
+        .collect();
     let scored: Vec<Scored> = test
         .par_iter()
         .map(|e| {
@@ -143,7 +151,11 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
         by_source.entry(s.example.source).or_default().push(s);
     }
     let mut rows = Vec::new();
-    let row_for = |name: &str, head: usize, items: &[&Scored], filter: &dyn Fn(&Example) -> bool| -> Option<EvalRow> {
+    let row_for = |name: &str,
+                   head: usize,
+                   items: &[&Scored],
+                   filter: &dyn Fn(&Example) -> bool|
+     -> Option<EvalRow> {
         let kept: Vec<&&Scored> = items
             .iter()
             .filter(|s| s.example.labels.get(head) >= 0 && filter(s.example))
@@ -152,7 +164,16 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
         let pts: Vec<(f32, bool)> = kept.iter().map(|s| (s.probs[head], label(s))).collect();
         let ranks: Vec<(f32, bool)> = kept.iter().map(|s| (s.logits[head], label(s))).collect();
         let lens: Vec<usize> = kept.iter().map(|s| s.example.text.len()).collect();
-        (!pts.is_empty()).then(|| metrics(name, super::HEADS[head], &pts, &ranks, &lens, thresholds[head]))
+        (!pts.is_empty()).then(|| {
+            metrics(
+                name,
+                super::HEADS[head],
+                &pts,
+                &ranks,
+                &lens,
+                thresholds[head],
+            )
+        })
     };
     let all = |_: &Example| true;
     for (source, items) in &by_source {
@@ -172,16 +193,26 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
     }
     // Named combinations behind the accuracy goals.
     let pick = |names: &[&str]| -> Vec<&Scored> {
-        scored.iter().filter(|s| names.contains(&s.example.source)).collect()
+        scored
+            .iter()
+            .filter(|s| names.contains(&s.example.source))
+            .collect()
     };
     let hb_ab = pick(&["harmbench_test", "advbench"]);
     if let Some(r) = row_for("harmbench_test+advbench", HEAD_HARMFUL, &hb_ab, &all) {
         rows.push(r);
     }
     let no_copyright = |e: &Example| {
-        e.labels.get(head_index("intellectual_property").expect("head exists")) != 1
+        e.labels
+            .get(head_index("intellectual_property").expect("head exists"))
+            != 1
     };
-    if let Some(r) = row_for("harmbench_test+advbench (no copyright)", HEAD_HARMFUL, &hb_ab, &no_copyright) {
+    if let Some(r) = row_for(
+        "harmbench_test+advbench (no copyright)",
+        HEAD_HARMFUL,
+        &hb_ab,
+        &no_copyright,
+    ) {
         rows.push(r);
     }
     // Per-category recall of the overall harmful head on the sets that name categories.
@@ -199,8 +230,18 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
     }
     // Prompt attacks: held-out injections against benign documents and instructions.
     let direct_neg = |e: &Example| e.role == Role::User;
-    let tt = pick(&["tensor_trust_hijacking", "tensor_trust_extraction", "alpaca_test", "trustllm_advinstruction"]);
-    if let Some(r) = row_for("tensor_trust vs benign instructions", HEAD_ATTACK, &tt, &direct_neg) {
+    let tt = pick(&[
+        "tensor_trust_hijacking",
+        "tensor_trust_extraction",
+        "alpaca_test",
+        "trustllm_advinstruction",
+    ]);
+    if let Some(r) = row_for(
+        "tensor_trust vs benign instructions",
+        HEAD_ATTACK,
+        &tt,
+        &direct_neg,
+    ) {
         rows.push(r);
     }
     let all_pi = pick(&[
@@ -210,7 +251,12 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
         "alpaca_test",
         "trustllm_advinstruction",
     ]);
-    if let Some(r) = row_for("bipia_test+tensor_trust vs benign docs+instructions", HEAD_ATTACK, &all_pi, &all) {
+    if let Some(r) = row_for(
+        "bipia_test+tensor_trust vs benign docs+instructions",
+        HEAD_ATTACK,
+        &all_pi,
+        &all,
+    ) {
         rows.push(r);
     }
     rows.extend(obfuscation_rows(clf, &hb_ab));
@@ -227,7 +273,11 @@ fn obfuscation_rows(clf: &Classifier, items: &[&Scored]) -> Vec<EvalRow> {
     if sample.is_empty() {
         return Vec::new();
     }
-    let clean = sample.iter().filter(|s| s.probs[HEAD_HARMFUL] >= threshold).count() as f64 / sample.len() as f64;
+    let clean = sample
+        .iter()
+        .filter(|s| s.probs[HEAD_HARMFUL] >= threshold)
+        .count() as f64
+        / sample.len() as f64;
     rampart_text::obfuscate::Obfuscation::catalogue()
         .par_iter()
         .map(|ob| {
@@ -240,8 +290,17 @@ fn obfuscation_rows(clf: &Classifier, items: &[&Scored]) -> Vec<EvalRow> {
                     ((p, true), text.len())
                 })
                 .unzip();
-            let mut row = metrics(&format!("obfuscated harmbench_test+advbench [{}]", ob.id()), "harmful", &pts, &pts, &lens, threshold);
-            row.relative_recall = row.recall.map(|r| if clean > 0.0 { r / clean } else { 0.0 });
+            let mut row = metrics(
+                &format!("obfuscated harmbench_test+advbench [{}]", ob.id()),
+                "harmful",
+                &pts,
+                &pts,
+                &lens,
+                threshold,
+            );
+            row.relative_recall = row
+                .recall
+                .map(|r| if clean > 0.0 { r / clean } else { 0.0 });
             row
         })
         .collect()

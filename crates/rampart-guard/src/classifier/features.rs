@@ -98,7 +98,9 @@ pub fn tokenize(norm: &str) -> Vec<&str> {
     let mut iter = norm.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
         let in_word = c.is_alphanumeric()
-            || (c == '\'' && start.is_some() && iter.peek().is_some_and(|(_, n)| n.is_alphanumeric()));
+            || (c == '\''
+                && start.is_some()
+                && iter.peek().is_some_and(|(_, n)| n.is_alphanumeric()));
         if in_word {
             if start.is_none() {
                 start = Some(i);
@@ -126,6 +128,7 @@ pub fn tokenize(norm: &str) -> Vec<&str> {
 
 /// Token ranges of the windows a text of `n` tokens is scored in. A text that fits in one window
 /// is one window; an empty text is one empty window (so that every text gets a score).
+#[allow(clippy::single_range_in_vec_init)] // a list holding one range is exactly what is meant
 pub fn windows(n: usize) -> Vec<std::ops::Range<usize>> {
     if n <= WINDOW_TOKENS {
         return vec![0..n];
@@ -167,6 +170,9 @@ const SEED_CHAR: u64 = 0x3333;
 /// `0..buckets`).
 pub fn window_features(tokens: &[&str], buckets: u32, out: &mut Vec<u32>) {
     let b = buckets as u64;
+    // A feature present in every window: with mean pooling it anchors very short texts ("Hi")
+    // to a learned prior instead of to whatever their two or three n-grams collide with.
+    out.push((fnv1a(SEED_WORD, b"\x00window") % b) as u32);
     let mut chars: Vec<u8> = Vec::with_capacity(64);
     let mut char_starts: Vec<usize> = Vec::with_capacity(32);
     for (i, tok) in tokens.iter().enumerate() {
@@ -235,7 +241,9 @@ mod tests {
         let n = fold("Ignore ALL previous [INST] don't 2024");
         assert_eq!(
             tokenize(&n),
-            vec!["ignore", "all", "previous", "[", "inst", "]", "don't", "0000"]
+            vec![
+                "ignore", "all", "previous", "[", "inst", "]", "don't", "0000"
+            ]
         );
     }
 

