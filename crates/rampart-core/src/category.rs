@@ -75,7 +75,10 @@ impl FromStr for Dimension {
             .find(|d| d.id() == s)
             .ok_or_else(|| {
                 let ids: Vec<_> = Dimension::ALL.iter().map(|d| d.id()).collect();
-                format!("unknown dimension `{s}`; expected one of: {}", ids.join(", "))
+                format!(
+                    "unknown dimension `{s}`; expected one of: {}",
+                    ids.join(", ")
+                )
             })
     }
 }
@@ -250,7 +253,9 @@ mod tests {
         for &c in Category::ALL {
             assert!(seen.insert(c.id()), "duplicate id {}", c.id());
             assert!(
-                c.id().chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                c.id()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_'),
                 "{} is not snake_case",
                 c.id()
             );

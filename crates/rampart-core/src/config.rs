@@ -104,13 +104,16 @@ impl ConfigFile {
     pub fn section<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T, ConfigError> {
         match self.table.get(name) {
             None => Ok(T::default()),
-            Some(value) => value.clone().try_into().map_err(|e: toml::de::Error| {
-                ConfigError::Section {
-                    path: self.display_path(),
-                    section: name.to_string(),
-                    message: e.message().trim().to_string(),
-                }
-            }),
+            Some(value) => {
+                value
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| ConfigError::Section {
+                        path: self.display_path(),
+                        section: name.to_string(),
+                        message: e.message().trim().to_string(),
+                    })
+            }
         }
     }
 
@@ -172,7 +175,10 @@ mod tests {
         let cfg = ConfigFile::parse("[llm]\nmax_tokens = \"many\"\n").unwrap();
         let err = cfg.section::<Llm>("llm").unwrap_err().to_string();
         assert!(err.contains("[llm]"), "{err}");
-        assert!(err.contains("invalid type") || err.contains("expected"), "{err}");
+        assert!(
+            err.contains("invalid type") || err.contains("expected"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -237,10 +237,12 @@ mod tests {
     fn json_round_trip_with_image() {
         let conv = Conversation::new()
             .with(Message::system("be nice"))
-            .with(Message::user("what is this?").with_image(ImageData::Inline {
-                mime: "image/png".into(),
-                bytes: vec![0x89, b'P', b'N', b'G'],
-            }))
+            .with(
+                Message::user("what is this?").with_image(ImageData::Inline {
+                    mime: "image/png".into(),
+                    bytes: vec![0x89, b'P', b'N', b'G'],
+                }),
+            )
             .with(Message::document("retrieved text"));
         let json = serde_json::to_string(&conv).unwrap();
         let back: Conversation = serde_json::from_str(&json).unwrap();

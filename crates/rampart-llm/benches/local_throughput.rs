@@ -16,35 +16,74 @@ const STORY: &str = "Write a long, detailed story about a dragon who learns to b
 fn long_prompt() -> String {
     let para = "The committee reviewed the quarterly report on water quality in the northern district, \
                 noting improvements in turbidity and a decline in nitrate levels after the new filters. ";
-    format!("Summarise the following notes in one sentence.\n\n{}", para.repeat(12))
+    format!(
+        "Summarise the following notes in one sentence.\n\n{}",
+        para.repeat(12)
+    )
 }
 
 async fn measure(threads: usize, concurrency: &[usize]) {
     let path = catalog::installed_path(&SMOLLM2).expect("run `rampart models fetch` first");
-    let config = LocalConfig { threads, parallel: 8, context_per_request: 2048, ..Default::default() };
+    let config = LocalConfig {
+        threads,
+        parallel: 8,
+        context_per_request: 2048,
+        ..Default::default()
+    };
     let model = Arc::new(LocalModel::load(&path, &config).expect("load"));
     // Warm up (page in the weights).
-    let _ = model.chat(&Conversation::from_prompt("Hi"), &GenParams { max_tokens: 4, ..Default::default() }).await;
+    let _ = model
+        .chat(
+            &Conversation::from_prompt("Hi"),
+            &GenParams {
+                max_tokens: 4,
+                ..Default::default()
+            },
+        )
+        .await;
 
     // Prompt processing: a long prompt, one generated token.
     let conv = Conversation::from_prompt(long_prompt());
     let mut pp = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let r = model.chat(&conv, &GenParams { max_tokens: 1, ..Default::default() }).await.unwrap();
+        let r = model
+            .chat(
+                &conv,
+                &GenParams {
+                    max_tokens: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         pp.push(r.usage.prompt_tokens as f64 / t.elapsed().as_secs_f64());
     }
     pp.sort_by(f64::total_cmp);
-    println!("| {threads} | prompt processing (1 request, {} tokens) | {:.1} tokens/s |", long_prompt().len() / 5, pp[1]);
+    println!(
+        "| {threads} | prompt processing (1 request, {} tokens) | {:.1} tokens/s |",
+        long_prompt().len() / 5,
+        pp[1]
+    );
 
     for &n in concurrency {
-        let params = GenParams { max_tokens: 96, temperature: 0.8, seed: Some(7), ..Default::default() };
+        let params = GenParams {
+            max_tokens: 96,
+            temperature: 0.8,
+            seed: Some(7),
+            ..Default::default()
+        };
         let t = Instant::now();
         let tasks: Vec<_> = (0..n)
             .map(|i| {
                 let m = model.clone();
-                let p = GenParams { seed: Some(7 + i as u64), ..params.clone() };
-                tokio::spawn(async move { m.chat(&Conversation::from_prompt(STORY), &p).await.unwrap() })
+                let p = GenParams {
+                    seed: Some(7 + i as u64),
+                    ..params.clone()
+                };
+                tokio::spawn(
+                    async move { m.chat(&Conversation::from_prompt(STORY), &p).await.unwrap() },
+                )
             })
             .collect();
         let mut tokens = 0u64;

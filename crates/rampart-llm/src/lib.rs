@@ -8,6 +8,8 @@
 //!   per-target concurrency and requests-per-minute limits).
 //! - [`LocalModel`]: the embedded default target, a GGUF model (SmolLM2-135M-Instruct) run
 //!   in-process by llama.cpp with continuous batching of concurrent requests.
+//! - [`SentenceEncoder`]: all-MiniLM-L6-v2 sentence embeddings with candle (denied topics,
+//!   similarity).
 //! - [`catalog`]: the models rampart fetches from PyPI wheels into `$RAMPART_HOME/models`.
 //! - [`open_target`]: `local`, a URL, or a named target from `rampart.toml` → `Arc<dyn ChatModel>`.
 //!

@@ -92,7 +92,9 @@ pub struct LocalModel {
 
 impl std::fmt::Debug for LocalModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalModel").field("info", &self.info).finish()
+        f.debug_struct("LocalModel")
+            .field("info", &self.info)
+            .finish()
     }
 }
 
@@ -183,14 +185,20 @@ impl ChatModel for LocalModel {
         format!("local:{}", self.info.name)
     }
 
-    async fn chat(&self, conversation: &Conversation, params: &GenParams) -> Result<Reply, LlmError> {
+    async fn chat(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<Reply, LlmError> {
         let mut rx = self.submit(conversation, params)?;
         while let Some(event) = rx.recv().await {
             if let StreamEvent::Done(reply) = event? {
                 return Ok(reply);
             }
         }
-        Err(LlmError::Local("the model thread stopped mid-request".into()))
+        Err(LlmError::Local(
+            "the model thread stopped mid-request".into(),
+        ))
     }
 
     async fn chat_stream(
@@ -238,7 +246,11 @@ struct Sequence {
 }
 
 impl Worker {
-    fn run(self, ready: std_mpsc::Sender<Result<LocalModelInfo, LlmError>>, jobs: std_mpsc::Receiver<Job>) {
+    fn run(
+        self,
+        ready: std_mpsc::Sender<Result<LocalModelInfo, LlmError>>,
+        jobs: std_mpsc::Receiver<Job>,
+    ) {
         let loaded = (|| {
             let backend = backend()?;
             let model = LlamaModel::load_from_file(backend, &self.path, &LlamaModelParams::default())
@@ -257,7 +269,9 @@ impl Worker {
                 return;
             }
         };
-        let n_ctx = self.context_per_request.saturating_mul(self.parallel as u32);
+        let n_ctx = self
+            .context_per_request
+            .saturating_mul(self.parallel as u32);
         let ctx_params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(n_ctx))
             .with_n_batch(self.batch_size)
@@ -268,23 +282,27 @@ impl Worker {
         let mut ctx = match model.new_context(backend, ctx_params) {
             Ok(c) => c,
             Err(e) => {
-                let _ = ready.send(Err(LlmError::Local(format!("cannot create a context: {e}"))));
+                let _ = ready.send(Err(LlmError::Local(format!(
+                    "cannot create a context: {e}"
+                ))));
                 return;
             }
         };
         // The GGUF's own chat template; ChatML is what llama.cpp falls back to as well.
         let template = model
             .chat_template(None)
-            .or_else(|_| LlamaChatTemplate::new("chatml").map_err(|e| e.to_string()).map_err(|_| ()))
+            .or_else(|_| {
+                LlamaChatTemplate::new("chatml")
+                    .map_err(|e| e.to_string())
+                    .map_err(|_| ())
+            })
             .ok();
-        let name = model
-            .meta_val_str("general.name")
-            .unwrap_or_else(|_| {
-                self.path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "gguf".into())
-            });
+        let name = model.meta_val_str("general.name").unwrap_or_else(|_| {
+            self.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "gguf".into())
+        });
         let info = LocalModelInfo {
             path: self.path.clone(),
             name: name.clone(),
@@ -309,13 +327,17 @@ impl Worker {
                     return;
                 }
                 match jobs.recv() {
-                    Ok(job) => self.admit(job, &model, template.as_ref(), per_seq, &mut slots, &name),
+                    Ok(job) => {
+                        self.admit(job, &model, template.as_ref(), per_seq, &mut slots, &name)
+                    }
                     Err(_) => return,
                 }
             }
             while !closed && slots.iter().any(Option::is_none) {
                 match jobs.try_recv() {
-                    Ok(job) => self.admit(job, &model, template.as_ref(), per_seq, &mut slots, &name),
+                    Ok(job) => {
+                        self.admit(job, &model, template.as_ref(), per_seq, &mut slots, &name)
+                    }
                     Err(std_mpsc::TryRecvError::Empty) => break,
                     Err(std_mpsc::TryRecvError::Disconnected) => closed = true,
                 }
@@ -336,7 +358,10 @@ impl Worker {
                 let Some(seq) = slot else { continue };
                 seq.batch_index = None;
                 if let Some(tok) = seq.next_input.take() {
-                    if batch.add(tok, seq.n_past as i32, &[id as i32], true).is_ok() {
+                    if batch
+                        .add(tok, seq.n_past as i32, &[id as i32], true)
+                        .is_ok()
+                    {
                         seq.batch_index = Some(batch.n_tokens() - 1);
                         seq.n_past += 1;
                         budget -= 1;
@@ -371,9 +396,15 @@ impl Worker {
             if let Err(e) = ctx.decode(&mut batch) {
                 // Fail the requests of this step; the others keep going.
                 for (id, slot) in slots.iter_mut().enumerate() {
-                    if slot.as_ref().is_some_and(|s| s.batch_index.is_some() || s.prompt_done > 0) {
+                    if slot
+                        .as_ref()
+                        .is_some_and(|s| s.batch_index.is_some() || s.prompt_done > 0)
+                    {
                         if let Some(seq) = slot.take() {
-                            let _ = seq.job.events.send(Err(LlmError::Local(format!("decode failed: {e}"))));
+                            let _ = seq
+                                .job
+                                .events
+                                .send(Err(LlmError::Local(format!("decode failed: {e}"))));
                         }
                         let _ = ctx.clear_kv_cache_seq(Some(id as u32), None, None);
                     }
@@ -450,7 +481,9 @@ impl Worker {
         };
         let tokens = model.vocab().tokenize(prompt.as_bytes(), true, true);
         if tokens.is_empty() {
-            let _ = job.events.send(Err(LlmError::InvalidRequest("the prompt is empty".into())));
+            let _ = job
+                .events
+                .send(Err(LlmError::InvalidRequest("the prompt is empty".into())));
             return;
         }
         if tokens.len() + 1 >= per_seq {
@@ -489,7 +522,10 @@ impl Worker {
             batch_index: None,
             job,
         };
-        let free = slots.iter_mut().find(|s| s.is_none()).expect("admit is called with a free slot");
+        let free = slots
+            .iter_mut()
+            .find(|s| s.is_none())
+            .expect("admit is called with a free slot");
         *free = Some(seq);
     }
 }
@@ -536,7 +572,8 @@ fn render_prompt(
     template: Option<&LlamaChatTemplate>,
     conversation: &Conversation,
 ) -> Result<String, LlmError> {
-    let template = template.ok_or_else(|| LlmError::Local("the GGUF has no chat template".into()))?;
+    let template =
+        template.ok_or_else(|| LlmError::Local("the GGUF has no chat template".into()))?;
     let messages = conversation
         .messages
         .iter()
@@ -546,8 +583,9 @@ fn render_prompt(
                 Role::Assistant => "assistant",
                 Role::User | Role::Document | Role::Tool => "user",
             };
-            LlamaChatMessage::new(role.to_string(), m.text())
-                .map_err(|e| LlmError::InvalidRequest(format!("message cannot be sent to the local model: {e}")))
+            LlamaChatMessage::new(role.to_string(), m.text()).map_err(|e| {
+                LlmError::InvalidRequest(format!("message cannot be sent to the local model: {e}"))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     model
@@ -602,7 +640,11 @@ fn safe_emit_boundary(text: &str, stops: &[String]) -> usize {
     for stop in stops {
         // If a suffix of text is a prefix of `stop`, hold it back.
         for k in (1..stop.len().min(text.len() + 1)).rev() {
-            if text.is_char_boundary(text.len() - k) && stop.as_bytes().starts_with(&text.as_bytes()[text.len() - k..]) {
+            if text.is_char_boundary(text.len() - k)
+                && stop
+                    .as_bytes()
+                    .starts_with(&text.as_bytes()[text.len() - k..])
+            {
                 boundary = boundary.min(text.len() - k);
                 break;
             }
@@ -645,9 +687,12 @@ mod tests {
 
     #[test]
     fn missing_model_file_says_how_to_fetch() {
-        let err = LocalModel::load(Path::new("/nonexistent/model.gguf"), &LocalConfig::default())
-            .unwrap_err()
-            .to_string();
+        let err = LocalModel::load(
+            Path::new("/nonexistent/model.gguf"),
+            &LocalConfig::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("rampart models fetch"), "{err}");
     }
 }

@@ -43,7 +43,9 @@ impl GenParams {
     /// Checks ranges, so that every connector rejects the same bad values the same way.
     pub fn validate(&self) -> Result<(), LlmError> {
         if self.max_tokens == 0 {
-            return Err(LlmError::InvalidRequest("max_tokens must be at least 1".into()));
+            return Err(LlmError::InvalidRequest(
+                "max_tokens must be at least 1".into(),
+            ));
         }
         if !(self.temperature.is_finite() && self.temperature >= 0.0) {
             return Err(LlmError::InvalidRequest(format!(
@@ -58,7 +60,9 @@ impl GenParams {
             )));
         }
         if self.stop.iter().any(|s| s.is_empty()) {
-            return Err(LlmError::InvalidRequest("stop strings must not be empty".into()));
+            return Err(LlmError::InvalidRequest(
+                "stop strings must not be empty".into(),
+            ));
         }
         Ok(())
     }
@@ -170,8 +174,11 @@ pub trait ChatModel: Send + Sync {
     }
 
     /// Answers the conversation with a complete reply.
-    async fn chat(&self, conversation: &Conversation, params: &GenParams)
-    -> Result<Reply, LlmError>;
+    async fn chat(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<Reply, LlmError>;
 
     /// Answers the conversation as a stream of text deltas ending with `Done`. Errors that
     /// prevent the stream from starting (unreachable target, bad key) are returned here rather

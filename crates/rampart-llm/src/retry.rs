@@ -31,7 +31,12 @@ impl RetryPolicy {
     /// Delay before retry number `retry` (0-based). `jitter` in `[0, 1)` spreads concurrent
     /// clients apart ("full jitter" on the upper half). A server's `Retry-After` wins when
     /// present, as long as it is within `max_retry_after`; `None` means: do not retry.
-    pub fn delay(&self, retry: u32, retry_after: Option<Duration>, jitter: f64) -> Option<Duration> {
+    pub fn delay(
+        &self,
+        retry: u32,
+        retry_after: Option<Duration>,
+        jitter: f64,
+    ) -> Option<Duration> {
         if retry >= self.max_retries {
             return None;
         }
@@ -112,9 +117,15 @@ mod tests {
     fn parses_seconds_and_http_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after(" 1.5 ", now), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after(" 1.5 ", now),
+            Some(Duration::from_millis(1500))
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
@@ -127,6 +138,9 @@ mod tests {
         h.insert("retry-after", "9".parse().unwrap());
         assert_eq!(retry_after_from_headers(&h), Some(Duration::from_secs(9)));
         h.insert("retry-after-ms", "250".parse().unwrap());
-        assert_eq!(retry_after_from_headers(&h), Some(Duration::from_millis(250)));
+        assert_eq!(
+            retry_after_from_headers(&h),
+            Some(Duration::from_millis(250))
+        );
     }
 }

@@ -65,13 +65,19 @@ pub async fn open_target(
         if known.is_empty() {
             String::new()
         } else {
-            format!(", or one of the targets in rampart.toml: {}", known.join(", "))
+            format!(
+                ", or one of the targets in rampart.toml: {}",
+                known.join(", ")
+            )
         }
     )))
 }
 
 /// Loads the local model: `model` may name a catalog chat model or a GGUF path.
-pub async fn load_local(config: &LocalConfig, model: Option<&str>) -> Result<Arc<LocalModel>, LlmError> {
+pub async fn load_local(
+    config: &LocalConfig,
+    model: Option<&str>,
+) -> Result<Arc<LocalModel>, LlmError> {
     let path = match (model, &config.model_path) {
         (Some(m), _) if m.ends_with(".gguf") => std::path::PathBuf::from(m),
         (Some(m), _) => {
@@ -82,9 +88,8 @@ pub async fn load_local(config: &LocalConfig, model: Option<&str>) -> Result<Arc
             catalog::installed_path(&spec).map_err(|e| LlmError::Local(e.to_string()))?
         }
         (None, Some(p)) => p.clone(),
-        (None, None) => {
-            catalog::installed_path(&catalog::SMOLLM2).map_err(|e| LlmError::Local(e.to_string()))?
-        }
+        (None, None) => catalog::installed_path(&catalog::SMOLLM2)
+            .map_err(|e| LlmError::Local(e.to_string()))?,
     };
     let config = config.clone();
     tokio::task::spawn_blocking(move || LocalModel::load(&path, &config).map(Arc::new))

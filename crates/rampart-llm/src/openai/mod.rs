@@ -109,10 +109,14 @@ impl OpenAiModel {
                 "RAMPART_API_KEY".into()
             }
         });
-        let api_key = std::env::var(&key_env).ok().filter(|k| !k.trim().is_empty());
+        let api_key = std::env::var(&key_env)
+            .ok()
+            .filter(|k| !k.trim().is_empty());
         let timeout = Duration::from_secs_f64(config.timeout_secs.max(0.001));
         let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs_f64(config.connect_timeout_secs.max(0.001)))
+            .connect_timeout(Duration::from_secs_f64(
+                config.connect_timeout_secs.max(0.001),
+            ))
             .read_timeout(timeout)
             .user_agent(concat!("rampart/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -232,7 +236,12 @@ impl OpenAiModel {
     }
 
     /// Sends the request, retrying what is worth retrying, and returns a successful response.
-    async fn send(&self, body: &Value, model: &str, streaming: bool) -> Result<reqwest::Response, LlmError> {
+    async fn send(
+        &self,
+        body: &Value,
+        model: &str,
+        streaming: bool,
+    ) -> Result<reqwest::Response, LlmError> {
         let mut retry = 0u32;
         loop {
             let permit = self.limiter.acquire().await;
@@ -266,7 +275,11 @@ impl OpenAiModel {
                 }
                 None => {
                     return Err(match err {
-                        LlmError::Http { url, status, detail } => LlmError::GaveUp {
+                        LlmError::Http {
+                            url,
+                            status,
+                            detail,
+                        } => LlmError::GaveUp {
                             url,
                             status,
                             attempts: retry + 1,
@@ -293,7 +306,11 @@ impl ChatModel for OpenAiModel {
         true
     }
 
-    async fn chat(&self, conversation: &Conversation, params: &GenParams) -> Result<Reply, LlmError> {
+    async fn chat(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<Reply, LlmError> {
         params.validate()?;
         let model = self.model().await?.to_string();
         let body = wire::request_body(&model, conversation, params, false);
@@ -306,7 +323,10 @@ impl ChatModel for OpenAiModel {
                 Ok(bytes) => {
                     break serde_json::from_slice(&bytes).map_err(|e| LlmError::Malformed {
                         url: self.base.clone(),
-                        detail: format!("response is not JSON ({e}): {}", wire::error_message(&String::from_utf8_lossy(&bytes))),
+                        detail: format!(
+                            "response is not JSON ({e}): {}",
+                            wire::error_message(&String::from_utf8_lossy(&bytes))
+                        ),
                     })?;
                 }
                 Err(e) => {
@@ -372,9 +392,15 @@ impl ChatModel for OpenAiModel {
                     Ok(c) => c,
                     Err(e) => {
                         let err = if e.is_timeout() {
-                            LlmError::Timeout { url: url.clone(), after: timeout }
+                            LlmError::Timeout {
+                                url: url.clone(),
+                                after: timeout,
+                            }
                         } else {
-                            LlmError::Truncated { url: url.clone(), detail: format!("connection failed mid-stream: {e}") }
+                            LlmError::Truncated {
+                                url: url.clone(),
+                                detail: format!("connection failed mid-stream: {e}"),
+                            }
                         };
                         let _ = tx.send(Err(err)).await;
                         return;
@@ -389,13 +415,18 @@ impl ChatModel for OpenAiModel {
                         Ok(v) => v,
                         Err(e) => {
                             let excerpt: String = event.data.chars().take(120).collect();
-                            let _ = tx.send(Err(fail(format!("stream chunk is not JSON ({e}): {excerpt}")))).await;
+                            let _ = tx
+                                .send(Err(fail(format!(
+                                    "stream chunk is not JSON ({e}): {excerpt}"
+                                ))))
+                                .await;
                             return;
                         }
                     };
                     match acc.apply(&value) {
                         Ok(delta) if !delta.is_empty() => {
-                            first_token.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+                            first_token
+                                .get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
                             if tx.send(Ok(StreamEvent::Delta(delta))).await.is_err() {
                                 return; // the consumer went away: stop reading
                             }
@@ -428,7 +459,10 @@ impl ChatModel for OpenAiModel {
             });
             let reply = Reply {
                 text: acc.text.clone(),
-                finish_reason: acc.finish_reason.clone().unwrap_or(crate::FinishReason::Stop),
+                finish_reason: acc
+                    .finish_reason
+                    .clone()
+                    .unwrap_or(crate::FinishReason::Stop),
                 usage,
                 model: acc.model.clone().unwrap_or(model),
                 tool_calls: acc.tool_calls(),
@@ -436,7 +470,11 @@ impl ChatModel for OpenAiModel {
                 timing: Timing {
                     total_ms: total * 1000.0,
                     first_token_ms: first_token,
-                    tokens_per_second: if total > 0.0 { usage.completion_tokens as f64 / total } else { 0.0 },
+                    tokens_per_second: if total > 0.0 {
+                        usage.completion_tokens as f64 / total
+                    } else {
+                        0.0
+                    },
                 },
             };
             let _ = tx.send(Ok(StreamEvent::Done(reply))).await;
@@ -454,13 +492,22 @@ mod tests {
 
     #[test]
     fn base_urls_are_normalised() {
-        assert_eq!(normalize_base_url("http://127.0.0.1:8000").unwrap(), "http://127.0.0.1:8000/v1");
-        assert_eq!(normalize_base_url("http://127.0.0.1:8000/v1/").unwrap(), "http://127.0.0.1:8000/v1");
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8000").unwrap(),
+            "http://127.0.0.1:8000/v1"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8000/v1/").unwrap(),
+            "http://127.0.0.1:8000/v1"
+        );
         assert_eq!(
             normalize_base_url("https://h/v1/chat/completions").unwrap(),
             "https://h/v1"
         );
-        assert_eq!(normalize_base_url("http://h/openai/v1").unwrap(), "http://h/openai/v1");
+        assert_eq!(
+            normalize_base_url("http://h/openai/v1").unwrap(),
+            "http://h/openai/v1"
+        );
         assert!(normalize_base_url("ftp://h/v1").is_err());
         assert!(normalize_base_url("localhost:8000").is_err());
         assert!(normalize_base_url("not a url").is_err());

