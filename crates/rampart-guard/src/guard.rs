@@ -182,13 +182,13 @@ impl Detector for ClassifierDetector {
             }
         }
         // "Harmful" without a confident category still names the most likely one.
-        if s.harmful >= CLASSIFIER_FLOOR {
-            if let Some(&(c, _)) = s.categories.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
-                out.push(
-                    Finding::new(c, s.harmful, classifier::DETECTOR_ID)
-                        .with_detail(format!("harmful={:.3}", s.harmful)),
-                );
-            }
+        if s.harmful >= CLASSIFIER_FLOOR
+            && let Some(&(c, _)) = s.categories.iter().max_by(|a, b| a.1.total_cmp(&b.1))
+        {
+            out.push(
+                Finding::new(c, s.harmful, classifier::DETECTOR_ID)
+                    .with_detail(format!("harmful={:.3}", s.harmful)),
+            );
         }
         out
     }
@@ -285,22 +285,22 @@ impl Guard {
         if let Some(t) = self.policy.rule(direction, finding.category).threshold {
             return t;
         }
-        if finding.detector == classifier::DETECTOR_ID {
-            if let Some(clf) = self.classifier {
-                let head = if finding.category.is_prompt_attack() {
-                    "prompt_attack"
-                } else if finding
-                    .detail
-                    .as_deref()
-                    .is_some_and(|d| d.starts_with("harmful="))
-                {
-                    "harmful"
-                } else {
-                    finding.category.id()
-                };
-                if let Some(t) = clf.threshold(head) {
-                    return t;
-                }
+        if finding.detector == classifier::DETECTOR_ID
+            && let Some(clf) = self.classifier
+        {
+            let head = if finding.category.is_prompt_attack() {
+                "prompt_attack"
+            } else if finding
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("harmful="))
+            {
+                "harmful"
+            } else {
+                finding.category.id()
+            };
+            if let Some(t) = clf.threshold(head) {
+                return t;
             }
         }
         0.5

@@ -106,7 +106,7 @@ impl Detector for LeakDetector {
                 let shared = reply.intersection(&self.shingles).count();
                 let frac = shared as f32 / self.shingles.len().max(1) as f32;
                 if shared >= 2 {
-                    let score = (frac / self.full_leak_fraction).min(1.0).max(0.5);
+                    let score = (frac / self.full_leak_fraction).clamp(0.5, 1.0);
                     out.push(
                         Finding::new(Category::SystemPromptLeak, score, DETECTOR_ID).with_detail(format!(
                             "{shared} word sequences of the system prompt ({:.0}%) in the reply",

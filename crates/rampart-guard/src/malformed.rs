@@ -133,31 +133,28 @@ impl Detector for MalformedDetector {
                 ),
             ));
         }
-        if let Some((span, run)) = longest_char_run(text) {
-            if run >= self.config.max_char_run {
-                out.push(
-                    finding(0.9, format!("one character repeated {run} times")).with_span(span),
-                );
-            }
+        if let Some((span, run)) = longest_char_run(text)
+            && run >= self.config.max_char_run
+        {
+            out.push(finding(0.9, format!("one character repeated {run} times")).with_span(span));
         }
-        if let Some(ratio) = repetition_ratio(text) {
-            if ratio < 0.08 {
-                out.push(finding(
-                    0.85,
-                    format!("repetitive: {:.0}% distinct words", ratio * 100.0),
-                ));
-            }
+        if let Some(ratio) = repetition_ratio(text)
+            && ratio < 0.08
+        {
+            out.push(finding(
+                0.85,
+                format!("repetitive: {:.0}% distinct words", ratio * 100.0),
+            ));
         }
         // Decoded payloads look like gibberish on the surface; they are judged on their content.
-        if input.normalized.views.is_empty() {
-            if let Some(g) = gibberish_ratio(&input.normalized.text) {
-                if g > 0.6 {
-                    out.push(finding(
-                        0.7,
-                        format!("{:.0}% of words are unpronounceable", g * 100.0),
-                    ));
-                }
-            }
+        if input.normalized.views.is_empty()
+            && let Some(g) = gibberish_ratio(&input.normalized.text)
+            && g > 0.6
+        {
+            out.push(finding(
+                0.7,
+                format!("{:.0}% of words are unpronounceable", g * 100.0),
+            ));
         }
         out
     }

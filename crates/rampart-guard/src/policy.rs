@@ -127,12 +127,12 @@ impl<'de> Deserialize<'de> for Rule {
             },
             Repr::Table { action, threshold } => Rule { action, threshold },
         };
-        if let Some(t) = rule.threshold {
-            if !(0.0..=1.0).contains(&t) {
-                return Err(serde::de::Error::custom(format!(
-                    "threshold {t} is outside 0..=1"
-                )));
-            }
+        if let Some(t) = rule.threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(serde::de::Error::custom(format!(
+                "threshold {t} is outside 0..=1"
+            )));
         }
         Ok(rule)
     }

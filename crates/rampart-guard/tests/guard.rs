@@ -200,8 +200,10 @@ fn fail_closed_blocks_and_fail_open_allows_on_detector_errors() {
     assert_eq!(d.action, Action::Block);
     assert_eq!(d.errors, vec!["failing: encoder unavailable".to_string()]);
 
-    let mut policy = Policy::default();
-    policy.fail_mode = FailMode::Open;
+    let policy = Policy {
+        fail_mode: FailMode::Open,
+        ..Policy::default()
+    };
     let open = Guard::new(policy).unwrap().with_detector(Box::new(Broken));
     let d = open.check_text("Hi", Role::User);
     assert_eq!(d.action, Action::Allow);
