@@ -356,8 +356,15 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
             .map(|(_, z)| z)
             .sum::<f64>()
     };
+    // Resampling a rotated image leaves moire peaks where the rotated pixel grid realigns with
+    // the original one: at integer lags off the axes. A rotated tile lattice almost never falls
+    // on integers, so such peaks go to the back of the queue.
+    let moire = |v: V2| {
+        let near_int = |x: f64| (x - x.round()).abs() < 0.1;
+        v[0].abs() > 2.0 && v[1].abs() > 2.0 && near_int(v[0]) && near_int(v[1])
+    };
     let mut ranked: Vec<(f64, V2)> = peaks.iter().map(|&v| (support(v), v)).collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked.sort_by(|a, b| moire(a.1).cmp(&moire(b.1)).then(b.0.total_cmp(&a.0)));
     ranked.truncate(12);
     let mut found: Vec<(f64, V2, V2)> = Vec::new();
     for i in 0..ranked.len() {
