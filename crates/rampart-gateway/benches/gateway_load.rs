@@ -86,9 +86,11 @@ fn guard() -> (Guard, &'static str) {
 }
 
 async fn gateway(up: SocketAddr, guard_on: bool, g: Guard) -> SocketAddr {
-    let mut cfg = GatewayConfig::default();
-    cfg.guard_input = guard_on;
-    cfg.guard_output = guard_on;
+    let mut cfg = GatewayConfig {
+        guard_input: guard_on,
+        guard_output: guard_on,
+        ..GatewayConfig::default()
+    };
     cfg.upstreams.insert(
         "up".into(),
         UpstreamConfig {

@@ -130,10 +130,10 @@ impl AuditLog {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         v["ts"] = Value::String(rfc3339(now.as_secs(), now.subsec_millis()));
-        if self.include_text {
-            if let Some(t) = text {
-                v["text"] = Value::String(t.to_string());
-            }
+        if self.include_text
+            && let Some(t) = text
+        {
+            v["text"] = Value::String(t.to_string());
         }
         match &self.sender {
             Some(tx) => {

@@ -272,12 +272,11 @@ impl AppState {
         if let Some(u) = self.upstreams.iter().find(|u| u.serves(model)) {
             return Some((u, None));
         }
-        if let Some((prefix, rest)) = model.split_once('/') {
-            if let Some(u) = self.upstreams.iter().find(|u| u.name == prefix) {
-                if !rest.is_empty() {
-                    return Some((u, Some(rest.to_string())));
-                }
-            }
+        if let Some((prefix, rest)) = model.split_once('/')
+            && let Some(u) = self.upstreams.iter().find(|u| u.name == prefix)
+            && !rest.is_empty()
+        {
+            return Some((u, Some(rest.to_string())));
         }
         self.upstreams
             .iter()
@@ -435,10 +434,10 @@ async fn chat_inner(
             }
             if let Some(calls) = message.get("tool_calls").and_then(Value::as_array) {
                 for (k, call) in calls.iter().enumerate() {
-                    if let Some(a) = call.pointer("/function/arguments").and_then(Value::as_str) {
-                        if !a.is_empty() {
-                            texts.push((Some(k), a.to_string()));
-                        }
+                    if let Some(a) = call.pointer("/function/arguments").and_then(Value::as_str)
+                        && !a.is_empty()
+                    {
+                        texts.push((Some(k), a.to_string()));
                     }
                 }
             }

@@ -115,14 +115,14 @@ impl Windower {
         if self.tail.len() > keep {
             let mut start = floor_boundary(&self.tail, self.tail.len() - keep);
             // Start the context at a word where one is near.
-            if let Some(ws) = self.tail[start..].find(char::is_whitespace) {
-                if ws < keep / 2 {
-                    start += ws
-                        + self.tail[start + ws..]
-                            .chars()
-                            .next()
-                            .map_or(1, char::len_utf8);
-                }
+            if let Some(ws) = self.tail[start..].find(char::is_whitespace)
+                && ws < keep / 2
+            {
+                start += ws
+                    + self.tail[start + ws..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8);
             }
             self.tail.drain(..start);
         }
@@ -165,10 +165,10 @@ fn cut_point(pending: &str, cfg: &StreamingConfig, last: bool) -> Option<usize> 
             } else {
                 None
             };
-            if let Some(end) = end {
-                if end >= min {
-                    return Some(end);
-                }
+            if let Some(end) = end
+                && end >= min
+            {
+                return Some(end);
             }
         }
     }
@@ -379,8 +379,8 @@ pub async fn run(job: StreamJob, first: Value, mut rest: ChunkStream, tx: Tx) {
                     {
                         return;
                     }
-                    if let Some(reason) = finish {
-                        if !finish_choice(
+                    if let Some(reason) = finish
+                        && !finish_choice(
                             &job,
                             &template,
                             idx,
@@ -390,9 +390,8 @@ pub async fn run(job: StreamJob, first: Value, mut rest: ChunkStream, tx: Tx) {
                             &tx,
                         )
                         .await
-                        {
-                            return;
-                        }
+                    {
+                        return;
                     }
                 }
             }

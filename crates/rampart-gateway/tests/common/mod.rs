@@ -195,8 +195,10 @@ pub fn raw_sse(pieces: Vec<&'static str>, hang: bool) -> Router {
 /// A gateway config with one upstream at `addr` serving any model, short timeouts and
 /// retries so that failure tests finish quickly.
 pub fn config_for(addr: SocketAddr) -> GatewayConfig {
-    let mut cfg = GatewayConfig::default();
-    cfg.listen = "127.0.0.1:0".into();
+    let mut cfg = GatewayConfig {
+        listen: "127.0.0.1:0".into(),
+        ..GatewayConfig::default()
+    };
     cfg.upstreams.insert(
         "up".into(),
         UpstreamConfig {
