@@ -193,6 +193,11 @@ impl Gateway {
             tracing::info!("shutting down: no new connections; finishing in-flight requests");
             let _ = fired_tx.send(());
         };
+        // Streamed chunks are small writes: without TCP_NODELAY, Nagle's algorithm and delayed
+        // ACKs hold each one back ~40 ms.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = axum::serve(listener, self.router()).with_graceful_shutdown(signal);
         tokio::select! {
             r = server.into_future() => r.map_err(GatewayError::Serve),
