@@ -109,9 +109,9 @@ impl ConversationDecision {
     }
 }
 
-/// The classifier as a detector: scores the text as written, its normalised form and every
-/// decoded view (base64, rot13, …), keeping the highest probability per head, so an obfuscated
-/// attack is judged on what it says.
+/// The classifier as a detector. The classifier scores the text as written, its normalised form
+/// and every decoded view (base64, rot13, …), keeping the highest probability per head, so an
+/// obfuscated attack is judged on what it says.
 struct ClassifierDetector {
     clf: &'static Classifier,
 }
@@ -120,36 +120,11 @@ struct ClassifierDetector {
 const CLASSIFIER_FLOOR: f32 = 0.05;
 
 impl ClassifierDetector {
-    /// The highest probability per head over the text, its normalised form and decoded views.
+    /// Calibrated probabilities for the input. `Classifier::score` itself normalises the text
+    /// and keeps, per head, the highest probability over the normalised text and its decoded
+    /// views, so one call covers every reading.
     fn best_scores(&self, input: &Input<'_>) -> Option<classifier::Scores> {
-        let mut best: Option<classifier::Scores> = None;
-        let mut consider = |text: &str, role: Role| {
-            let s = self.clf.score(text, role);
-            best = Some(match best.take() {
-                None => s,
-                Some(mut b) => {
-                    b.prompt_attack = b.prompt_attack.max(s.prompt_attack);
-                    b.jailbreak = b.jailbreak.max(s.jailbreak);
-                    b.prompt_injection = b.prompt_injection.max(s.prompt_injection);
-                    b.indirect_injection = b.indirect_injection.max(s.indirect_injection);
-                    b.harmful = b.harmful.max(s.harmful);
-                    for (c, p) in b.categories.iter_mut() {
-                        if let Some(q) = s.category(*c) {
-                            *p = p.max(q);
-                        }
-                    }
-                    b
-                }
-            });
-        };
-        consider(input.text, input.role);
-        if input.normalized.text != input.text {
-            consider(&input.normalized.text, input.role);
-        }
-        for view in &input.normalized.views {
-            consider(&view.text, input.role);
-        }
-        best
+        Some(self.clf.score(input.text, input.role))
     }
 }
 
@@ -309,9 +284,7 @@ impl Guard {
     /// The classifier's calibrated probabilities for a text (highest over its decoded views), or
     /// `None` when the classifier is disabled.
     pub fn scores(&self, text: &str, role: Role) -> Option<classifier::Scores> {
-        let clf = self.classifier?;
-        let normalized = rampart_text::normalize(text);
-        ClassifierDetector { clf }.best_scores(&Input::new(text, role, &normalized))
+        self.classifier.map(|clf| clf.score(text, role))
     }
 
     /// Checks one text written by `role` (direction follows from the role).

@@ -44,7 +44,8 @@ pub async fn open_target(
         let local = load_local(&section.local, model).await?;
         return Ok(local);
     }
-    if spec.starts_with("http://") || spec.starts_with("https://") {
+    // Anything with a scheme is a URL; the connector rejects schemes other than http(s).
+    if spec.contains("://") {
         let config = HttpTargetConfig {
             url: spec.to_string(),
             model: model.map(str::to_string),

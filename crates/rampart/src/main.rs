@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rampart", version, about = "Responsible-AI toolkit: guard, gateway, red team, evaluation, watermark")]
+#[command(
+    name = "rampart",
+    version,
+    about = "Responsible-AI toolkit: guard, gateway, red team, evaluation, watermark"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -61,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::watermark::C2paCommand,
     },
+    /// Serve the OpenAI-compatible guardrail gateway in front of a model.
+    Gateway {
+        #[command(subcommand)]
+        command: commands::gateway::GatewayCommand,
+    },
 }
 
 fn init_tracing(verbose: u8) {
@@ -89,6 +98,7 @@ fn main() -> ExitCode {
         Command::Guard { command } => commands::guard::run(command, &global),
         Command::Watermark { command } => commands::watermark::run(command, &global),
         Command::C2pa { command } => commands::watermark::run_c2pa(command, &global),
+        Command::Gateway { command } => commands::gateway::run(command, &global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

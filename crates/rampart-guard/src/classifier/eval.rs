@@ -334,6 +334,20 @@ pub fn markdown_table(rows: &[EvalRow]) -> String {
     s
 }
 
+/// Evaluate a model on the datasets under `data`, rebuilding the corpus with the seed recorded in
+/// the model (so that the test split is the one it was never trained on); `seed` overrides it.
+pub fn evaluate_dir(
+    clf: &Classifier,
+    data: &std::path::Path,
+    seed: Option<u64>,
+) -> Result<Vec<EvalRow>, super::ClassifierError> {
+    let seed = seed
+        .or_else(|| clf.header().training["seed"].as_u64())
+        .unwrap_or(super::train::TrainConfig::default().seed);
+    let corpus = super::data::build_corpus(data, seed)?;
+    Ok(evaluate(clf, &corpus))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,18 +365,4 @@ mod tests {
         let pts = [(0.9, true), (0.4, true), (0.5, false), (0.1, false)];
         assert_eq!(tpr_at_fpr(&pts, 0.0), Some(0.5));
     }
-}
-
-/// Evaluate a model on the datasets under `data`, rebuilding the corpus with the seed recorded in
-/// the model (so that the test split is the one it was never trained on); `seed` overrides it.
-pub fn evaluate_dir(
-    clf: &Classifier,
-    data: &std::path::Path,
-    seed: Option<u64>,
-) -> Result<Vec<EvalRow>, super::ClassifierError> {
-    let seed = seed
-        .or_else(|| clf.header().training["seed"].as_u64())
-        .unwrap_or(super::train::TrainConfig::default().seed);
-    let corpus = super::data::build_corpus(data, seed)?;
-    Ok(evaluate(clf, &corpus))
 }

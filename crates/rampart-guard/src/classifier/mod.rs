@@ -304,13 +304,12 @@ impl Classifier {
             }
         }
         if !any_category && s.harmful >= t[HEAD_HARMFUL] {
-            let (c, p) = s
-                .categories
-                .iter()
-                .copied()
-                .fold((Category::NonViolentCrimes, f32::MIN), |a, b| {
+            let (c, p) = s.categories.iter().copied().fold(
+                (Category::NonViolentCrimes, f32::MIN),
+                |a, b| {
                     if b.1 > a.1 { b } else { a }
-                });
+                },
+            );
             out.push(Finding::new(c, s.harmful, DETECTOR_ID).with_detail(format!(
                 "harmful={:.3}; most likely category {c} ({p:.3})",
                 s.harmful

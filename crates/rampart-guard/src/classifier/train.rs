@@ -440,26 +440,6 @@ pub fn default_role() -> Role {
     Role::User
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn platt_is_monotone_and_sane() {
-        let pts: Vec<(f32, bool)> = (0..100).map(|i| (i as f32 / 10.0 - 5.0, i >= 50)).collect();
-        let p = fit_platt(&pts);
-        assert!(p.a > 0.0);
-        assert!(p.apply(-4.0) < 0.2 && p.apply(4.0) > 0.8);
-    }
-
-    #[test]
-    fn thresholds_respect_fpr() {
-        let neg: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
-        let t = threshold_at_fpr(&neg, 0.01).unwrap();
-        assert!(neg.iter().filter(|&&s| s >= t).count() <= 1);
-    }
-}
-
 /// File name of the model inside an output directory.
 pub const MODEL_FILE: &str = "guard-fast.bin";
 
@@ -511,4 +491,24 @@ pub fn train_to_dir(
     let json = serde_json::to_vec_pretty(&run).expect("training run serialises");
     write("metrics.json", &json)?;
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platt_is_monotone_and_sane() {
+        let pts: Vec<(f32, bool)> = (0..100).map(|i| (i as f32 / 10.0 - 5.0, i >= 50)).collect();
+        let p = fit_platt(&pts);
+        assert!(p.a > 0.0);
+        assert!(p.apply(-4.0) < 0.2 && p.apply(4.0) > 0.8);
+    }
+
+    #[test]
+    fn thresholds_respect_fpr() {
+        let neg: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
+        let t = threshold_at_fpr(&neg, 0.01).unwrap();
+        assert!(neg.iter().filter(|&&s| s >= t).count() <= 1);
+    }
 }
