@@ -132,8 +132,11 @@ struct ScoreLine {
     role: Option<String>,
 }
 
+/// A bad line: the record's id (if it had one) and what is wrong with it.
+type LineError = (Value, String);
+
 /// Scores one JSONL line; errors are returned as text for the error record.
-fn score_line(guard: &Guard, line: &[u8]) -> Result<Value, (Value, String)> {
+fn score_line(guard: &Guard, line: &[u8]) -> Result<Value, LineError> {
     let parsed: ScoreLine = serde_json::from_slice(line).map_err(|e| {
         let id = serde_json::from_slice::<Value>(line)
             .ok()
@@ -214,7 +217,7 @@ pub fn run_score(args: ScoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if block.is_empty() {
             break;
         }
-        let results: Vec<(usize, Result<Value, (Value, String)>)> = block
+        let results: Vec<(usize, Result<Value, LineError>)> = block
             .par_iter()
             .map(|(n, line)| (*n, score_line(&guard, line)))
             .collect();
