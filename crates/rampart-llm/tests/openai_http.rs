@@ -284,12 +284,22 @@ async fn client_errors_are_not_retried() {
     assert_eq!(app.calls.load(Ordering::SeqCst), 1);
 }
 
-// The handler blocks its worker thread: the client needs other threads to keep running.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[tokio::test]
 async fn slow_server_times_out() {
-    let (url, _app) = serve(|_, _, _| {
-        std::thread::sleep(Duration::from_millis(1500));
-        ok_completion("too late")
+    // The server waits without blocking the runtime, so only the client's timeout can end this.
+    let (url, _count) = raw_server(|mut sock| async move {
+        read_request(&mut sock).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let body = r#"{"choices":[{"message":{"content":"too late"}}]}"#;
+        let _ = sock
+            .write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .await;
     })
     .await;
     let cfg = HttpTargetConfig {
