@@ -204,19 +204,8 @@ fn redact_window(window: &Window, decision: &Decision) -> String {
         .filter(|t| t.action == Action::Redact)
         .filter_map(|t| {
             let s = t.finding.span?;
-            // The placeholder guard uses: the PII kind when known, else the category.
-            let label = t
-                .finding
-                .detector
-                .strip_prefix("pii.")
-                .unwrap_or(t.finding.category.id())
-                .to_uppercase();
-            (s.end > off).then(|| {
-                (
-                    Span::new(s.start.max(off) - off, s.end - off),
-                    format!("[{label}]"),
-                )
-            })
+            let label = rampart_guard::placeholder(&t.finding);
+            (s.end > off).then(|| (Span::new(s.start.max(off) - off, s.end - off), label))
         })
         .collect();
     rampart_guard::redact_spans(&window.text, &spans)

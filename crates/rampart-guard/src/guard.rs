@@ -119,24 +119,13 @@ struct ClassifierDetector {
 /// Probabilities below this are not reported at all (nothing would act on them).
 const CLASSIFIER_FLOOR: f32 = 0.05;
 
-impl ClassifierDetector {
-    /// Calibrated probabilities for the input. `Classifier::score` itself normalises the text
-    /// and keeps, per head, the highest probability over the normalised text and its decoded
-    /// views, so one call covers every reading.
-    fn best_scores(&self, input: &Input<'_>) -> Option<classifier::Scores> {
-        Some(self.clf.score(input.text, input.role))
-    }
-}
-
 impl Detector for ClassifierDetector {
     fn id(&self) -> &str {
         classifier::DETECTOR_ID
     }
 
     fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
-        let Some(s) = self.best_scores(input) else {
-            return Vec::new();
-        };
+        let s = self.clf.score(input.text, input.role);
         let mut out = Vec::new();
         let attack_kind = if input.role.is_untrusted_content() {
             Category::IndirectInjection
@@ -452,7 +441,7 @@ impl Guard {
 
 /// The placeholder for a redacted finding: the PII kind when known (`[EMAIL]`,
 /// `[CREDIT_CARD]`), else the category (`[SENSITIVE_DATA]`).
-fn placeholder(f: &Finding) -> String {
+pub fn placeholder(f: &Finding) -> String {
     let label = f
         .detector
         .strip_prefix("pii.")

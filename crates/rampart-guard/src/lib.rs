@@ -42,6 +42,8 @@ pub mod topics;
 pub mod words;
 
 pub use detector::{ClassifierConfig, Detector, DetectorsConfig, Direction, Input, PiiConfig};
-pub use guard::{ConversationDecision, Decision, Guard, GuardError, Triggered, redact_spans};
+pub use guard::{
+    ConversationDecision, Decision, Guard, GuardError, Triggered, placeholder, redact_spans,
+};
 pub use guarded::Guarded;
 pub use policy::{Action, FailMode, Policy};

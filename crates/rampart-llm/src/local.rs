@@ -291,12 +291,8 @@ impl Worker {
         // The GGUF's own chat template; ChatML is what llama.cpp falls back to as well.
         let template = model
             .chat_template(None)
-            .or_else(|_| {
-                LlamaChatTemplate::new("chatml")
-                    .map_err(|e| e.to_string())
-                    .map_err(|_| ())
-            })
-            .ok();
+            .ok()
+            .or_else(|| LlamaChatTemplate::new("chatml").ok());
         let name = model.meta_val_str("general.name").unwrap_or_else(|_| {
             self.path
                 .file_stem()
@@ -327,17 +323,13 @@ impl Worker {
                     return;
                 }
                 match jobs.recv() {
-                    Ok(job) => {
-                        self.admit(job, &model, template.as_ref(), per_seq, &mut slots, &name)
-                    }
+                    Ok(job) => self.admit(job, &model, template.as_ref(), per_seq, &mut slots),
                     Err(_) => return,
                 }
             }
             while !closed && slots.iter().any(Option::is_none) {
                 match jobs.try_recv() {
-                    Ok(job) => {
-                        self.admit(job, &model, template.as_ref(), per_seq, &mut slots, &name)
-                    }
+                    Ok(job) => self.admit(job, &model, template.as_ref(), per_seq, &mut slots),
                     Err(std_mpsc::TryRecvError::Empty) => break,
                     Err(std_mpsc::TryRecvError::Disconnected) => closed = true,
                 }
@@ -470,7 +462,6 @@ impl Worker {
         template: Option<&LlamaChatTemplate>,
         per_seq: usize,
         slots: &mut [Option<Sequence>],
-        _name: &str,
     ) {
         let prompt = match render_prompt(model, template, &job.conversation) {
             Ok(p) => p,
