@@ -121,9 +121,12 @@ pub fn moderation_result(decision: &Decision, scores: Option<&Scores>) -> Value 
         .collect();
     let mut categories = Map::new();
     let mut category_scores = Map::new();
+    // OpenAI says which input modalities each score is based on; rampart scores text only.
+    let mut applied = Map::new();
     for name in OPENAI_CATEGORIES {
         categories.insert(name.into(), json!(false));
         category_scores.insert(name.into(), json!(0.0));
+        applied.insert(name.into(), json!(["text"]));
     }
     for c in Category::ALL {
         let s = score.get(c).copied().unwrap_or(0.0);
@@ -142,6 +145,7 @@ pub fn moderation_result(decision: &Decision, scores: Option<&Scores>) -> Value 
         "flagged": decision.action != Action::Allow,
         "categories": categories,
         "category_scores": category_scores,
+        "category_applied_input_types": applied,
         "rampart": {
             "action": decision.action,
             "categories": decision.categories(),

@@ -1,11 +1,9 @@
-//! An OpenAI-protocol client pointed at the gateway works unchanged.
+//! An OpenAI-protocol client pointed at the gateway works unchanged: a strict typed client.
 //!
-//! The `async-openai` crate is not used: it pulls a second HTTP stack (another reqwest major
-//! version) that is too heavy to build for the test on this project's 2-core machines. Instead
-//! this test is a strict typed client: it deserialises every response into the official
-//! OpenAI types (required fields required, as the SDKs generated from OpenAI's OpenAPI spec
-//! do), reads the stream the way the SDKs do (SSE `data:` lines up to `[DONE]`), and sends the
-//! SDKs' headers (`Authorization: Bearer`, `Content-Type`).
+//! `tests/async_openai.rs` runs the real `async-openai` SDK; this test checks the wire format
+//! more strictly than the SDK does: it deserialises every response into OpenAI's types with the
+//! required fields required, reads the stream as the SDKs do (SSE `data:` lines up to
+//! `[DONE]`), and checks the error object of an authentication failure field by field.
 
 mod common;
 
