@@ -447,37 +447,3 @@ fn geometry(frame: &Frame, best: &Best, inverted: bool) -> Geometry {
         matrix: [[r3(a[0][0]), r3(a[0][1])], [r3(a[1][0]), r3(a[1][1])]],
     }
 }
-
-#[doc(hidden)]
-pub fn debug(y: &Plane, key: &str) {
-    let r = residual(y);
-    sync::debug_peaks(&r);
-    for (b1, b2) in sync::lattices(&r) {
-        println!("lattice {b1:?} {b2:?}");
-    }
-    let d = detect_luma(y, key, &DetectOptions::default());
-    println!(
-        "z {} conf {} geom {:?}",
-        d.z_score, d.confidence, d.geometry
-    );
-    if let Some(m) = d.edit_map {
-        println!(
-            "map {}x{} cell {}x{} reliable {} edited {} missing {}",
-            m.columns,
-            m.rows,
-            m.cell_width,
-            m.cell_height,
-            m.reliable,
-            m.edited,
-            m.missing_fraction
-        );
-        for r in 0..m.rows {
-            let row: Vec<String> = (0..m.columns)
-                .map(|c| {
-                    m.strength[r * m.columns + c].map_or("  ? ".into(), |v| format!("{v:4.1}"))
-                })
-                .collect();
-            println!("  {}", row.join(" "));
-        }
-    }
-}

@@ -422,21 +422,3 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
     found.truncate(MAX_LATTICES);
     found.into_iter().map(|(_, a, b)| (a, b)).collect()
 }
-
-#[doc(hidden)]
-pub fn debug_peaks(residual: &Plane) {
-    let acf = Acf::compute(residual);
-    println!(
-        "acf {}x{} crop {}x{} median {} sigma {}",
-        acf.w, acf.h, acf.cw, acf.ch, acf.median, acf.sigma
-    );
-    for p in acf.peaks(25) {
-        let v = acf.get(p[0].round() as i32, p[1].round() as i32);
-        println!(
-            "  peak {:7.2} {:7.2}  {:.1} sigma",
-            p[0],
-            p[1],
-            (v - acf.median) / acf.sigma
-        );
-    }
-}
