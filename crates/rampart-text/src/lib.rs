@@ -23,6 +23,11 @@
 //! and [`obfuscate::Obfuscation::catalogue`] lists them all for guard's evasion tests. Input that
 //! may not be UTF-8 goes through [`normalize_bytes`].
 //!
+//! Two rule-based text algorithms that the evaluation and red-team crates share live here too:
+//!
+//! - [`sentiment`]: VADER, a faithful port of vaderSentiment 3.3.2's `polarity_scores` (BOLD's
+//!   sentiment metric), built from the lexicons that `rampart models fetch vader` installs.
+//!
 //! ```
 //! use rampart_text::{normalize, ViewKind};
 //!
@@ -63,6 +68,7 @@ pub mod english;
 mod normalize;
 pub mod obfuscate;
 mod offsets;
+pub mod sentiment;
 mod view;
 
 pub use chars::InvisibleKind;
