@@ -27,6 +27,9 @@
 //!
 //! - [`sentiment`]: VADER, a faithful port of vaderSentiment 3.3.2's `polarity_scores` (BOLD's
 //!   sentiment metric), built from the lexicons that `rampart models fetch vader` installs.
+//! - [`dialect`]: the Multi-VALUE dialect rules that need no parser (24 eWAVE features over 50
+//!   English varieties), deterministic under a seed, for dialect-robustness evaluation and
+//!   red-team language techniques.
 //!
 //! ```
 //! use rampart_text::{normalize, ViewKind};
@@ -64,6 +67,7 @@
 pub mod chars;
 pub mod confusables;
 mod decode;
+pub mod dialect;
 pub mod english;
 mod normalize;
 pub mod obfuscate;
