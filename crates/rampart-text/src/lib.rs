@@ -23,6 +23,14 @@
 //! and [`obfuscate::Obfuscation::catalogue`] lists them all for guard's evasion tests. Input that
 //! may not be UTF-8 goes through [`normalize_bytes`].
 //!
+//! Two rule-based text algorithms that the evaluation and red-team crates share live here too:
+//!
+//! - [`sentiment`]: VADER, a faithful port of vaderSentiment 3.3.2's `polarity_scores` (BOLD's
+//!   sentiment metric), built from the lexicons that `rampart models fetch vader` installs.
+//! - [`dialect`]: the Multi-VALUE dialect rules that need no parser (24 eWAVE features over 50
+//!   English varieties), deterministic under a seed, for dialect-robustness evaluation and
+//!   red-team language techniques.
+//!
 //! ```
 //! use rampart_text::{normalize, ViewKind};
 //!
@@ -59,10 +67,12 @@
 pub mod chars;
 pub mod confusables;
 mod decode;
+pub mod dialect;
 pub mod english;
 mod normalize;
 pub mod obfuscate;
 mod offsets;
+pub mod sentiment;
 mod view;
 
 pub use chars::InvisibleKind;
