@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::gateway::GatewayCommand,
     },
+    /// List attack techniques and apply technique chains to a text.
+    Redteam {
+        #[command(subcommand)]
+        command: commands::redteam::RedteamCommand,
+    },
 }
 
 fn init_tracing(verbose: u8) {
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         Command::Watermark { command } => commands::watermark::run(command, &global),
         Command::C2pa { command } => commands::watermark::run_c2pa(command, &global),
         Command::Gateway { command } => commands::gateway::run(command, &global),
+        Command::Redteam { command } => commands::redteam::run(command, &global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

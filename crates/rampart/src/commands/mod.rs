@@ -7,4 +7,5 @@ pub mod gateway;
 pub mod guard;
 pub mod guard_check;
 pub mod models;
+pub mod redteam;
 pub mod watermark;
