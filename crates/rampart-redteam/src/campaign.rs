@@ -160,6 +160,9 @@ pub fn plan(
     })
 }
 
+/// A stratum of stratified sampling: goal category × technique category.
+type Stratum = (Category, Option<TechniqueCategory>);
+
 /// The (goal index, chain index) pairs in sampling order (at most all of them).
 fn order(goals: &[Goal], chains: &[Chain], config: &PlanConfig) -> Vec<(usize, usize)> {
     let mut rng = rng(config.seed);
@@ -189,12 +192,11 @@ fn order(goals: &[Goal], chains: &[Chain], config: &PlanConfig) -> Vec<(usize, u
                 .collect()
         }
         Sampling::Stratified => {
-            let mut strata: BTreeMap<(Category, Option<TechniqueCategory>), Vec<(usize, usize)>> =
-                BTreeMap::new();
-            for g in 0..n {
-                for c in 0..m {
+            let mut strata: BTreeMap<Stratum, Vec<(usize, usize)>> = BTreeMap::new();
+            for (g, goal) in goals.iter().enumerate() {
+                for (c, chain) in chains.iter().enumerate() {
                     strata
-                        .entry((goals[g].category, chains[c].category()))
+                        .entry((goal.category, chain.category()))
                         .or_default()
                         .push((g, c));
                 }

@@ -103,8 +103,11 @@ pub fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A step as written: technique name and `(key, value)` parameters.
+pub(crate) type RawStep = (String, Vec<(String, String)>);
+
 /// Splits a chain as written into `(name, [(key, value)])` steps, without resolving anything.
-pub(crate) fn split_chain(text: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+pub(crate) fn split_chain(text: &str) -> Result<Vec<RawStep>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("the chain is empty".into());

@@ -41,7 +41,8 @@ proptest! {
         for (t, params) in every_variant(&catalog) {
             let a = t.apply(Attack::from_goal(text.clone()), &params, seed);
             let b = t.apply(Attack::from_goal(text.clone()), &params, seed);
-            let (a, b) = (a.expect(&t.spec().id), b.expect(&t.spec().id));
+            let id = &t.spec().id;
+            let (a, b) = (a.unwrap_or_else(|e| panic!("{id}: {e}")), b.unwrap_or_else(|e| panic!("{id}: {e}")));
             prop_assert_eq!(&a, &b, "{} is not deterministic", t.spec().id);
             prop_assert_eq!(&a.goal, &text);
             prop_assert!(!a.conversation.is_empty(), "{} left no message", t.spec().id);
@@ -67,7 +68,7 @@ fn huge_inputs_do_not_panic() {
     for (t, params) in every_variant(&catalog) {
         let out = t
             .apply(Attack::from_goal(huge.clone()), &params, 1)
-            .expect(&t.spec().id);
+            .unwrap_or_else(|e| panic!("{}: {e}", t.spec().id));
         assert!(!out.conversation.is_empty());
     }
 }
