@@ -186,13 +186,13 @@ impl Store {
     /// Number of stored replies and verdicts.
     pub fn counts(&self) -> Result<(u64, u64), EvalError> {
         let conn = self.lock();
-        let r: u64 = conn
+        let r: i64 = conn
             .query_row("SELECT COUNT(*) FROM replies", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        let v: u64 = conn
+        let v: i64 = conn
             .query_row("SELECT COUNT(*) FROM verdicts", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        Ok((r, v))
+        Ok((r.max(0) as u64, v.max(0) as u64))
     }
 }
 
