@@ -19,13 +19,23 @@ use serde_json::{Value, json};
 fn items(n: usize) -> Vec<Item> {
     (0..n)
         .map(|i| {
-            Item::prompt(format!("b{i}"), format!("Question {i}: how do I bake bread?"), Category::Hate)
-                .expecting(Behaviour::Comply)
+            Item::prompt(
+                format!("b{i}"),
+                format!("Question {i}: how do I bake bread?"),
+                Category::Hate,
+            )
+            .expecting(Behaviour::Comply)
         })
         .collect()
 }
 
-async fn measure(label: &str, target: Arc<dyn ChatModel>, n: usize, concurrency: usize, params: GenParams) {
+async fn measure(
+    label: &str,
+    target: Arc<dyn ChatModel>,
+    n: usize,
+    concurrency: usize,
+    params: GenParams,
+) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("s.sqlite")).unwrap());
     let judges: Vec<Arc<dyn Judge>> = vec![Arc::new(RefusalJudge::new())];
@@ -48,7 +58,10 @@ async fn measure(label: &str, target: Arc<dyn ChatModel>, n: usize, concurrency:
 }
 
 fn main() {
-    let n: usize = std::env::var("EVAL_BENCH_ITEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let n: usize = std::env::var("EVAL_BENCH_ITEMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let app = Router::new().route(

@@ -78,8 +78,10 @@ pub fn find(name: &str) -> Option<&'static Benchmark> {
 }
 
 /// A baseline label distribution: judge → group → label → share.
-pub type Baseline =
-    std::collections::BTreeMap<String, std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>>;
+pub type Baseline = std::collections::BTreeMap<
+    String,
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+>;
 
 /// The human baseline of a BOLD run: the same judges applied to the Wikipedia sentences the
 /// sampled prompts were cut from (BOLD's comparison point).
@@ -95,8 +97,10 @@ pub async fn bold_baseline(
     items: &[Item],
     judges: &[Arc<dyn Judge>],
 ) -> Result<Option<HumanBaseline>, EvalError> {
-    let mut counts: std::collections::BTreeMap<(String, String), std::collections::BTreeMap<String, usize>> =
-        Default::default();
+    let mut counts: std::collections::BTreeMap<
+        (String, String),
+        std::collections::BTreeMap<String, usize>,
+    > = Default::default();
     let mut any = false;
     for item in items {
         let Some(sentence) = item.metadata.get("wikipedia").and_then(|v| v.as_str()) else {

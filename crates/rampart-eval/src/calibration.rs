@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::EvalError;
 use crate::judge::{Judge, RefusalLabel, Reply};
 use crate::suite::Item;
-use crate::EvalError;
 
 /// One human-labelled completion.
 #[derive(Debug, Clone)]
@@ -39,7 +39,8 @@ pub fn read_xstest_completions(path: &Path) -> Result<Vec<Labelled>, EvalError> 
     };
     let mut out = Vec::new();
     for file in files {
-        let mut rdr = csv::Reader::from_path(&file).map_err(|e| EvalError::data(&file, e.to_string()))?;
+        let mut rdr =
+            csv::Reader::from_path(&file).map_err(|e| EvalError::data(&file, e.to_string()))?;
         let h: Vec<String> = rdr
             .headers()
             .map_err(|e| EvalError::data(&file, e.to_string()))?
@@ -58,9 +59,10 @@ pub fn read_xstest_completions(path: &Path) -> Result<Vec<Labelled>, EvalError> 
             .unwrap_or_default();
         for row in rdr.records() {
             let row = row.map_err(|e| EvalError::data(&file, e.to_string()))?;
-            let label = row.get(l).and_then(RefusalLabel::parse).ok_or_else(|| {
-                EvalError::data(&file, format!("unknown label {:?}", row.get(l)))
-            })?;
+            let label = row
+                .get(l)
+                .and_then(RefusalLabel::parse)
+                .ok_or_else(|| EvalError::data(&file, format!("unknown label {:?}", row.get(l))))?;
             out.push(Labelled {
                 source: source.clone(),
                 prompt: row.get(p).unwrap_or_default().to_string(),
@@ -99,7 +101,11 @@ pub async fn agreement(judge: &dyn Judge, data: &[Labelled]) -> Result<Agreement
     let (mut bin, mut three, mut unscorable) = (0usize, 0usize, 0usize);
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (i, d) in data.iter().enumerate() {
-        let item = Item::prompt(format!("cal-{i}"), d.prompt.clone(), rampart_core::Category::ViolentCrimes);
+        let item = Item::prompt(
+            format!("cal-{i}"),
+            d.prompt.clone(),
+            rampart_core::Category::ViolentCrimes,
+        );
         let v = judge
             .judge(
                 &item,
@@ -110,7 +116,9 @@ pub async fn agreement(judge: &dyn Judge, data: &[Labelled]) -> Result<Agreement
             )
             .await?;
         let got = v.label().and_then(RefusalLabel::parse);
-        let name = got.map(|g| g.id().to_string()).unwrap_or_else(|| "unscorable".into());
+        let name = got
+            .map(|g| g.id().to_string())
+            .unwrap_or_else(|| "unscorable".into());
         *confusion
             .entry(d.label.id().to_string())
             .or_default()

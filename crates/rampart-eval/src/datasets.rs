@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::Category;
 
-use crate::suite::{Behaviour, Item};
 use crate::EvalError;
+use crate::suite::{Behaviour, Item};
 
 fn resolve(path: &Path, file: &str) -> PathBuf {
     if path.is_dir() {
@@ -187,14 +187,16 @@ pub fn advbench(path: &Path) -> Result<Vec<Item>, EvalError> {
             .any(|k| l.contains(k))
         {
             Category::Misinformation
-        } else if ["kill", "murder", "assault", "violence"].iter().any(|k| l.contains(k)) {
+        } else if ["kill", "murder", "assault", "violence"]
+            .iter()
+            .any(|k| l.contains(k))
+        {
             Category::ViolentCrimes
         } else {
             Category::NonViolentCrimes
         };
         items.push(
-            Item::prompt(format!("advbench-{}", i + 1), g, category)
-                .expecting(Behaviour::Refuse),
+            Item::prompt(format!("advbench-{}", i + 1), g, category).expecting(Behaviour::Refuse),
         );
     }
     nonempty(items, &file)
@@ -204,7 +206,10 @@ pub fn advbench(path: &Path) -> Result<Vec<Item>, EvalError> {
 /// `{"prompt": …, "intents": […]}`): every prompt must be refused.
 pub fn do_not_answer(path: &Path) -> Result<Vec<Item>, EvalError> {
     const AREAS: &[(&str, Category)] = &[
-        ("discrimination_exclusion_toxicity_hateful_offensive", Category::Hate),
+        (
+            "discrimination_exclusion_toxicity_hateful_offensive",
+            Category::Hate,
+        ),
         ("human_chatbox", Category::SpecializedAdvice),
         ("information_hazard", Category::Privacy),
         ("malicious_uses", Category::NonViolentCrimes),
@@ -220,9 +225,9 @@ pub fn do_not_answer(path: &Path) -> Result<Vec<Item>, EvalError> {
         for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
             let v: serde_json::Value = serde_json::from_str(line)
                 .map_err(|e| EvalError::data(&file, format!("line {}: {e}", i + 1)))?;
-            let prompt = v["prompt"].as_str().ok_or_else(|| {
-                EvalError::data(&file, format!("line {}: no `prompt`", i + 1))
-            })?;
+            let prompt = v["prompt"]
+                .as_str()
+                .ok_or_else(|| EvalError::data(&file, format!("line {}: no `prompt`", i + 1)))?;
             items.push(
                 Item::prompt(format!("dna-{area}-{}", i + 1), prompt, *category)
                     .expecting(Behaviour::Refuse)
@@ -271,7 +276,9 @@ pub fn bold(path: &Path) -> Result<Vec<Item>, EvalError> {
             .as_object()
             .ok_or_else(|| EvalError::data(&file, "expected {group: {entity: [prompts]}}"))?;
         for (group, entities) in groups {
-            let Some(entities) = entities.as_object() else { continue };
+            let Some(entities) = entities.as_object() else {
+                continue;
+            };
             for (entity, list) in entities {
                 for (i, p) in list.as_array().into_iter().flatten().enumerate() {
                     let Some(p) = p.as_str() else { continue };
@@ -286,10 +293,7 @@ pub fn bold(path: &Path) -> Result<Vec<Item>, EvalError> {
                     .with_meta("domain", *domain)
                     .with_meta("entity", entity.as_str())
                     .with_meta("bold_prompt", p);
-                    if let Some(s) = wiki
-                        .as_ref()
-                        .and_then(|w| w[group][entity][i].as_str())
-                    {
+                    if let Some(s) = wiki.as_ref().and_then(|w| w[group][entity][i].as_str()) {
                         item = item.with_meta("wikipedia", s);
                     }
                     items.push(item);
@@ -302,7 +306,10 @@ pub fn bold(path: &Path) -> Result<Vec<Item>, EvalError> {
 
 fn nonempty(items: Vec<Item>, path: &Path) -> Result<Vec<Item>, EvalError> {
     if items.is_empty() {
-        Err(EvalError::data(path, "no items found; is this the right --data path?"))
+        Err(EvalError::data(
+            path,
+            "no items found; is this the right --data path?",
+        ))
     } else {
         Ok(items)
     }

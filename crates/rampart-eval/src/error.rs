@@ -15,7 +15,9 @@ pub enum EvalError {
     Data { path: PathBuf, message: String },
     #[error("invalid suite manifest {path}: {message}")]
     Manifest { path: PathBuf, message: String },
-    #[error("unknown benchmark `{0}`; run `rampart eval list` to see the built-in ones, or pass a suite manifest (.toml)")]
+    #[error(
+        "unknown benchmark `{0}`; run `rampart eval list` to see the built-in ones, or pass a suite manifest (.toml)"
+    )]
     UnknownBenchmark(String),
     #[error("unknown judge `{0}`; known judges: refusal, harm, toxicity, gender_polarity, rubric")]
     UnknownJudge(String),

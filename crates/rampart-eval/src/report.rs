@@ -55,7 +55,8 @@ impl Report {
     /// Writes `report.json`, `index.html` and `junit.xml` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<(), EvalError> {
         std::fs::create_dir_all(dir).map_err(|e| EvalError::io(dir, e))?;
-        let json = serde_json::to_string_pretty(self).map_err(|e| EvalError::Invalid(e.to_string()))?;
+        let json =
+            serde_json::to_string_pretty(self).map_err(|e| EvalError::Invalid(e.to_string()))?;
         write_atomic(&dir.join("report.json"), &json)?;
         self.render(dir)
     }
@@ -93,7 +94,10 @@ impl Report {
             let class = esc(&format!("{}.{}", self.suite, r.item.stratum()));
             match judge.and_then(|j| adhered(r, j)) {
                 Some(true) => {
-                    let _ = writeln!(items, r#"    <testcase name="{name}" classname="{class}"/>"#);
+                    let _ = writeln!(
+                        items,
+                        r#"    <testcase name="{name}" classname="{class}"/>"#
+                    );
                 }
                 Some(false) => {
                     fail_items += 1;
@@ -134,13 +138,19 @@ impl Report {
                 bound.max.map(|m| format!(" <= {m}")).unwrap_or_default()
             );
             if *ok {
-                let _ = writeln!(out, r#"    <testcase name="{}" classname="thresholds"/>"#, esc(&desc));
+                let _ = writeln!(
+                    out,
+                    r#"    <testcase name="{}" classname="thresholds"/>"#,
+                    esc(&desc)
+                );
             } else {
                 let _ = writeln!(
                     out,
                     r#"    <testcase name="{}" classname="thresholds"><failure message="value {}"/></testcase>"#,
                     esc(&desc),
-                    value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "missing".into())
+                    value
+                        .map(|v| format!("{v:.4}"))
+                        .unwrap_or_else(|| "missing".into())
                 );
             }
         }
@@ -210,7 +220,11 @@ impl Report {
         let m = &self.metrics;
         if m.refusal_judge.is_some() {
             h.push_str("<h2>Overall</h2>");
-            rates_table(&mut h, "", &BTreeMap::from([("all".to_string(), m.overall.clone())]));
+            rates_table(
+                &mut h,
+                "",
+                &BTreeMap::from([("all".to_string(), m.overall.clone())]),
+            );
             h.push_str("<h2>Adherence and false refusal by group</h2>");
             h.push_str(&bars_svg(&m.by_group));
             h.push_str("<h3>By dimension</h3>");
@@ -225,11 +239,22 @@ impl Report {
                 continue;
             }
             let _ = write!(h, "<h2>Labels of judge <code>{}</code></h2>", esc(judge));
-            h.push_str(&label_svg(groups, self.baseline.as_ref().and_then(|b| b.rates.get(judge))));
-            label_table(&mut h, groups, self.baseline.as_ref().and_then(|b| b.rates.get(judge)));
+            h.push_str(&label_svg(
+                groups,
+                self.baseline.as_ref().and_then(|b| b.rates.get(judge)),
+            ));
+            label_table(
+                &mut h,
+                groups,
+                self.baseline.as_ref().and_then(|b| b.rates.get(judge)),
+            );
         }
         if let Some(b) = &self.baseline {
-            let _ = write!(h, "<p class=meta>Baseline (◆ in plots, last column in tables): {}</p>", esc(&b.source));
+            let _ = write!(
+                h,
+                "<p class=meta>Baseline (◆ in plots, last column in tables): {}</p>",
+                esc(&b.source)
+            );
         }
         // Worst examples: items that did not behave as expected, then flagged judgements.
         h.push_str("<h2>Examples that failed</h2><table><tr><th>item</th><th>expected</th><th>prompt</th><th>reply</th><th>verdicts</th></tr>");
@@ -237,9 +262,9 @@ impl Report {
         let mut shown = 0;
         let bad = |r: &&Record| -> bool {
             judge.and_then(|j| adhered(r, j)) == Some(false)
-                || r.judgements.iter().any(|j| {
-                    matches!(j.verdict.label(), Some("harmful") | Some("toxic"))
-                })
+                || r.judgements
+                    .iter()
+                    .any(|j| matches!(j.verdict.label(), Some("harmful") | Some("toxic")))
         };
         for r in self.records.iter().filter(bad) {
             if shown >= 50 {
@@ -250,12 +275,19 @@ impl Report {
                 .judgements
                 .iter()
                 .map(|j| match &j.verdict {
-                    rampart_core::Verdict::Scored { label, score, reason } => format!(
+                    rampart_core::Verdict::Scored {
+                        label,
+                        score,
+                        reason,
+                    } => format!(
                         "{}: {}{}{}",
                         j.judge,
                         label,
                         score.map(|s| format!(" ({s:.2})")).unwrap_or_default(),
-                        reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default()
+                        reason
+                            .as_ref()
+                            .map(|r| format!(" — {r}"))
+                            .unwrap_or_default()
                     ),
                     rampart_core::Verdict::Unscorable { reason } => {
                         format!("{}: unscorable — {reason}", j.judge)
@@ -266,9 +298,19 @@ impl Report {
                 h,
                 "<tr><td>{}</td><td>{}</td><td class=text>{}</td><td class=text>{}</td><td>{}</td></tr>",
                 esc(&r.item.id),
-                r.item.expected.map(|e| format!("{e:?}").to_lowercase()).unwrap_or_default(),
+                r.item
+                    .expected
+                    .map(|e| format!("{e:?}").to_lowercase())
+                    .unwrap_or_default(),
                 esc(&clip(&r.item.prompt_text(), 400)),
-                esc(&clip(r.reply.as_ref().map(|x| x.text.as_str()).or(r.error.as_deref()).unwrap_or(""), 600)),
+                esc(&clip(
+                    r.reply
+                        .as_ref()
+                        .map(|x| x.text.as_str())
+                        .or(r.error.as_deref())
+                        .unwrap_or(""),
+                    600
+                )),
                 esc(&verdicts.join("\n")).replace('\n', "<br>")
             );
         }
@@ -372,7 +414,8 @@ fn label_table(
                 let _ = write!(
                     h,
                     "<td>{}</td>",
-                    v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "—".into())
+                    v.map(|v| format!("{:.1}%", v * 100.0))
+                        .unwrap_or_else(|| "—".into())
                 );
             }
         }
@@ -448,12 +491,22 @@ fn label_svg(
     for (g, ls) in groups {
         for (i, l) in labels.iter().enumerate() {
             if let Some(e) = ls.get(*l) {
-                lines.push((format!("{g} · {l}"), COLOURS[i % COLOURS.len()], e, baseline.and_then(|b| b.get(g)).and_then(|b| b.get(*l)).copied()));
+                lines.push((
+                    format!("{g} · {l}"),
+                    COLOURS[i % COLOURS.len()],
+                    e,
+                    baseline
+                        .and_then(|b| b.get(g))
+                        .and_then(|b| b.get(*l))
+                        .copied(),
+                ));
             }
         }
     }
-    let plain: Vec<(String, &'static str, &Estimate)> =
-        lines.iter().map(|(a, b, c, _)| (a.clone(), *b, *c)).collect();
+    let plain: Vec<(String, &'static str, &Estimate)> = lines
+        .iter()
+        .map(|(a, b, c, _)| (a.clone(), *b, *c))
+        .collect();
     let mut svg = bars(&plain);
     // Baseline diamonds on top of the bars.
     let mut marks = String::new();
@@ -483,6 +536,9 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_controls() {
-        assert_eq!(esc("<a href=\"x\">&'</a>\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;\u{FFFD}");
+        assert_eq!(
+            esc("<a href=\"x\">&'</a>\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;\u{FFFD}"
+        );
     }
 }

@@ -203,8 +203,14 @@ impl Runner {
             }
             match judge.judge(item, reply).await {
                 Ok(verdict) => {
-                    let (k, i, v, vd) = (key.to_string(), id.clone(), version.clone(), verdict.clone());
-                    self.blocking(move |s| s.put_verdict(&k, &i, &v, &vd)).await?;
+                    let (k, i, v, vd) = (
+                        key.to_string(),
+                        id.clone(),
+                        version.clone(),
+                        verdict.clone(),
+                    );
+                    self.blocking(move |s| s.put_verdict(&k, &i, &v, &vd))
+                        .await?;
                     judgements.push(Judgement {
                         judge: id,
                         version,
@@ -253,7 +259,8 @@ impl Runner {
                 self.params.clone(),
                 reply.clone(),
             );
-            self.blocking(move |s| s.put_reply(&k, &t, &c, &p, &r)).await?;
+            self.blocking(move |s| s.put_reply(&k, &t, &c, &p, &r))
+                .await?;
         }
         let judge_reply = JudgeReply {
             text: &reply.text,

@@ -113,7 +113,9 @@ impl Store {
     pub fn reply(&self, key: &str) -> Result<Option<Reply>, EvalError> {
         let conn = self.lock();
         let json: Option<String> = conn
-            .query_row("SELECT reply FROM replies WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT reply FROM replies WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| self.err(e))?;
         json.map(|j| serde_json::from_str(&j).map_err(|e| self.err(e)))
@@ -227,7 +229,11 @@ mod tests {
         let conv = Conversation::from_prompt("hi");
         let p = GenParams::default();
         let key = request_key("t", &conv, &p);
-        assert_ne!(key, request_key("t2", &conv, &p), "the target is part of the key");
+        assert_ne!(
+            key,
+            request_key("t2", &conv, &p),
+            "the target is part of the key"
+        );
         {
             let s = Store::open(&path).unwrap();
             assert!(s.reply(&key).unwrap().is_none());

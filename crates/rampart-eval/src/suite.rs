@@ -197,8 +197,8 @@ pub struct Suite {
 impl Suite {
     /// Loads a manifest and its items file.
     pub fn load(manifest_path: &Path) -> Result<Suite, EvalError> {
-        let text = std::fs::read_to_string(manifest_path)
-            .map_err(|e| EvalError::io(manifest_path, e))?;
+        let text =
+            std::fs::read_to_string(manifest_path).map_err(|e| EvalError::io(manifest_path, e))?;
         let manifest: Manifest = toml::from_str(&text).map_err(|e| EvalError::Manifest {
             path: manifest_path.to_path_buf(),
             message: e.message().to_string(),
@@ -280,7 +280,10 @@ pub fn sample(items: Vec<Item>, limit: Option<usize>, seed: u64) -> Vec<Item> {
     }
     let mut strata: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
-        strata.entry(item.stratum().to_string()).or_default().push(i);
+        strata
+            .entry(item.stratum().to_string())
+            .or_default()
+            .push(i);
     }
     let total = items.len() as f64;
     let mut quotas: Vec<(String, usize, f64)> = strata
@@ -338,10 +341,7 @@ mod tests {
         let mut out = Vec::new();
         for (g, n) in groups {
             for i in 0..*n {
-                out.push(
-                    Item::prompt(format!("{g}-{i}"), "p", Category::Hate)
-                        .in_group(*g),
-                );
+                out.push(Item::prompt(format!("{g}-{i}"), "p", Category::Hate).in_group(*g));
             }
         }
         out

@@ -49,14 +49,20 @@ fn slow_server(delay_ms: u64) -> (String, Arc<AtomicUsize>) {
             }
         }),
     );
-    std::thread::spawn(move || rt.block_on(async move { axum::serve(listener, app).await.unwrap() }));
+    std::thread::spawn(move || {
+        rt.block_on(async move { axum::serve(listener, app).await.unwrap() })
+    });
     (format!("http://{addr}/v1"), hits)
 }
 
 fn write_suite(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
     let mut items = std::fs::File::create(dir.join("items.jsonl")).unwrap();
     for i in 0..n {
-        let (kind, exp) = if i % 2 == 0 { ("unsafe", "refuse") } else { ("safe", "comply") };
+        let (kind, exp) = if i % 2 == 0 {
+            ("unsafe", "refuse")
+        } else {
+            ("safe", "comply")
+        };
         writeln!(
             items,
             "{}",
@@ -82,9 +88,15 @@ fn a_killed_run_resumes_without_lost_or_duplicate_records() {
     let (url, hits) = slow_server(150);
     let args = |resume: bool| {
         let mut a = vec![
-            "eval".to_string(), "run".into(), manifest.display().to_string(),
-            "--target".into(), url.clone(), "--out".into(), out.display().to_string(),
-            "--concurrency".into(), "2".into(),
+            "eval".to_string(),
+            "run".into(),
+            manifest.display().to_string(),
+            "--target".into(),
+            url.clone(),
+            "--out".into(),
+            out.display().to_string(),
+            "--concurrency".into(),
+            "2".into(),
         ];
         if resume {
             a.push("--resume".into());
@@ -100,7 +112,10 @@ fn a_killed_run_resumes_without_lost_or_duplicate_records() {
     // Kill it once a third of the requests have reached the server (progress, not time, decides).
     while hits.load(Ordering::SeqCst) < n / 3 {
         std::thread::sleep(Duration::from_millis(20));
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it was killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
     }
     child.kill().unwrap();
     child.wait().unwrap();
@@ -115,18 +130,31 @@ fn a_killed_run_resumes_without_lost_or_duplicate_records() {
     let o = rampart(&args(true).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let resumed = hits.load(Ordering::SeqCst) - before;
-    assert!(resumed < n, "the resumed run re-requested everything ({resumed})");
+    assert!(
+        resumed < n,
+        "the resumed run re-requested everything ({resumed})"
+    );
 
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let records = report["records"].as_array().unwrap();
-    let mut ids: Vec<&str> = records.iter().map(|r| r["item"]["id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = records
+        .iter()
+        .map(|r| r["item"]["id"].as_str().unwrap())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), n, "every item exactly once");
-    assert!(records.iter().all(|r| r["reply"]["text"].is_string()), "no lost replies");
+    assert!(
+        records.iter().all(|r| r["reply"]["text"].is_string()),
+        "no lost replies"
+    );
     assert!(records.iter().any(|r| r["cached"] == true));
     assert_eq!(report["metrics"]["overall"]["adherence_rate"]["value"], 1.0);
-    assert_eq!(report["metrics"]["overall"]["false_refusal_rate"]["value"], 0.0);
+    assert_eq!(
+        report["metrics"]["overall"]["false_refusal_rate"]["value"],
+        0.0
+    );
     let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
     assert!(junit.contains("failures=\"0\""));
 
@@ -161,7 +189,13 @@ fn eval_list_and_errors() {
 fn validate_judge_prints_agreement() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../rampart-eval/tests/fixtures/xstest/model_completions");
-    let o = rampart(&["eval", "validate-judge", "refusal", "--data", data.to_str().unwrap()]);
+    let o = rampart(&[
+        "eval",
+        "validate-judge",
+        "refusal",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("agreement: 0.7500"), "{s}");

@@ -84,7 +84,10 @@ impl JudgeInfo {
 
 /// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`).
 /// `rubric` judges need a model and are built with [`RubricJudge::new`].
-pub fn builtin(id: &str, guard: Option<&Arc<rampart_guard::Guard>>) -> Result<Arc<dyn Judge>, EvalError> {
+pub fn builtin(
+    id: &str,
+    guard: Option<&Arc<rampart_guard::Guard>>,
+) -> Result<Arc<dyn Judge>, EvalError> {
     let guard = || -> Result<Arc<rampart_guard::Guard>, EvalError> {
         match guard {
             Some(g) => Ok(g.clone()),

@@ -92,7 +92,7 @@ pub fn parse_rubric_reply(text: &str, labels: &[String]) -> Verdict {
         return Verdict::unscorable("the judge's JSON has no string `label`");
     };
     let label = label.trim().to_lowercase();
-    if !labels.iter().any(|l| *l == label) {
+    if !labels.contains(&label) {
         return Verdict::unscorable(format!("the judge answered an unknown label `{label}`"));
     }
     let mut v = Verdict::scored(label);

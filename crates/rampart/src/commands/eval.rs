@@ -87,9 +87,16 @@ pub fn run(command: EvalCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             let report = Report::load(&dir)?;
             report.render(&dir)?;
             if global.json {
-                println!("{}", serde_json::json!({"dir": dir, "records": report.records.len()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"dir": dir, "records": report.records.len()})
+                );
             } else {
-                println!("rendered {} and {}", dir.join("index.html").display(), dir.join("junit.xml").display());
+                println!(
+                    "rendered {} and {}",
+                    dir.join("index.html").display(),
+                    dir.join("junit.xml").display()
+                );
             }
             Ok(())
         }
@@ -110,9 +117,17 @@ fn list(global: &GlobalArgs) -> anyhow::Result<()> {
     for b in BENCHMARKS {
         println!("  {:<14} {}", b.name, b.title);
         println!("  {:<14}   measures: {}", "", b.measures);
-        println!("  {:<14}   data: {}; judges: {}", "", b.data_hint, b.judges.join(", "));
+        println!(
+            "  {:<14}   data: {}; judges: {}",
+            "",
+            b.data_hint,
+            b.judges.join(", ")
+        );
     }
-    println!("\nJudges: refusal (rules; {}), harm and toxicity (guard classifier), gender_polarity (BOLD word lists), rubric:refusal (LLM, --judge-target)", judge::refusal_agreement());
+    println!(
+        "\nJudges: refusal (rules; {}), harm and toxicity (guard classifier), gender_polarity (BOLD word lists), rubric:refusal (LLM, --judge-target)",
+        judge::refusal_agreement()
+    );
     println!("Suites: rampart eval run suite.toml (see crates/rampart-eval/README.md)");
     Ok(())
 }
@@ -129,9 +144,21 @@ fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<
         println!("{}", serde_json::to_string_pretty(&a)?);
         return Ok(());
     }
-    println!("judge {}@{} on {} human-labelled completions", a.judge, a.judge_version, a.n);
-    let cols = ["full_compliance", "full_refusal", "partial_refusal", "unscorable"];
-    println!("{:<18} {}", "human \\ judge", cols.map(|c| format!("{c:>16}")).join(""));
+    println!(
+        "judge {}@{} on {} human-labelled completions",
+        a.judge, a.judge_version, a.n
+    );
+    let cols = [
+        "full_compliance",
+        "full_refusal",
+        "partial_refusal",
+        "unscorable",
+    ];
+    println!(
+        "{:<18} {}",
+        "human \\ judge",
+        cols.map(|c| format!("{c:>16}")).join("")
+    );
     for human in &cols[..3] {
         let row = a.confusion.get(*human);
         let cells: Vec<String> = cols
@@ -186,12 +213,24 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if is_manifest {
             let suite = Suite::load(Path::new(&args.suite))?;
             let m = suite.manifest;
-            (m.name, m.version, suite.items, m.judges, m.params, m.thresholds, None, Vec::new())
+            (
+                m.name,
+                m.version,
+                suite.items,
+                m.judges,
+                m.params,
+                m.thresholds,
+                None,
+                Vec::new(),
+            )
         } else {
             let b = benchmark::find(&args.suite)
                 .ok_or_else(|| rampart_eval::EvalError::UnknownBenchmark(args.suite.clone()))?;
             let data = args.data.as_deref().with_context(|| {
-                format!("benchmark {} needs --data PATH (the shared copy: {})", b.name, b.data_hint)
+                format!(
+                    "benchmark {} needs --data PATH (the shared copy: {})",
+                    b.name, b.data_hint
+                )
             })?;
             let items = b.load(data)?;
             let notes = if b.name == "bold" {
@@ -213,7 +252,11 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let total = items.len();
     let items = sample(items, args.limit, args.seed);
     if args.limit.is_some_and(|l| l < total) {
-        notes.push(format!("a seeded stratified sample of {} of {total} items (seed {})", items.len(), args.seed));
+        notes.push(format!(
+            "a seeded stratified sample of {} of {total} items (seed {})",
+            items.len(),
+            args.seed
+        ));
     }
     let mut params = suite_params.unwrap_or_default();
     if let Some(m) = args.max_tokens {
@@ -233,7 +276,10 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
 
     let guard_policy = match &args.guard {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("cannot read the guard policy {}", p.display()))?),
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the guard policy {}", p.display()))?,
+        ),
         None => None,
     };
     let runtime = tokio::runtime::Runtime::new()?;
