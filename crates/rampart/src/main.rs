@@ -65,6 +65,12 @@ enum Command {
         #[command(subcommand)]
         command: commands::watermark::C2paCommand,
     },
+    /// Evaluate a target: adherence and false refusals with confidence intervals, bias
+    /// benchmarks, judges validated against human labels.
+    Eval {
+        #[command(subcommand)]
+        command: commands::eval::EvalCommand,
+    },
     /// Serve the OpenAI-compatible guardrail gateway in front of a model.
     Gateway {
         #[command(subcommand)]
@@ -105,6 +111,7 @@ fn main() -> ExitCode {
         Command::C2pa { command } => commands::watermark::run_c2pa(command, &global),
         Command::Gateway { command } => commands::gateway::run(command, &global),
         Command::Redteam { command } => commands::redteam::run(command, &global),
+        Command::Eval { command } => commands::eval::run(command, &global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 pub mod categories;
 pub mod chat;
+pub mod eval;
 pub mod gateway;
 pub mod guard;
 pub mod guard_check;
