@@ -10,6 +10,8 @@
 //!   seeded stratified sampling.
 //! - [`datasets`]: loaders for public datasets (XSTest, HarmBench, AdvBench, Do-Not-Answer,
 //!   BOLD), read from a path given at run time — rampart ships no third-party data.
+//! - [`builtin`]: suites written for rampart and compiled in (benign look-alikes for false
+//!   refusal), so a scan needs no dataset.
 //! - [`benchmark`]: the built-in benchmarks, each a loader plus its judges.
 //! - [`judge`]: the [`Judge`] trait and the judges: rule-based refusal (XSTest's labels),
 //!   harm and toxicity from rampart-guard's classifier, LLM rubric, BOLD's sentiment (pluggable)
@@ -50,6 +52,7 @@
 //! ```
 
 pub mod benchmark;
+pub mod builtin;
 pub mod calibration;
 pub mod datasets;
 mod error;

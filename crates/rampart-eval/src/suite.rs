@@ -215,6 +215,11 @@ impl Suite {
 /// Reads items from a JSON Lines file (blank lines skipped; ids must be unique).
 pub fn read_items(path: &Path) -> Result<Vec<Item>, EvalError> {
     let text = std::fs::read_to_string(path).map_err(|e| EvalError::io(path, e))?;
+    parse_items(path, &text)
+}
+
+/// Parses JSON Lines items; `path` only names the source in errors.
+pub fn parse_items(path: &Path, text: &str) -> Result<Vec<Item>, EvalError> {
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, line) in text.lines().enumerate() {

@@ -190,6 +190,35 @@ pub trait ChatModel: Send + Sync {
     ) -> Result<ReplyStream, LlmError>;
 }
 
+/// A shared model is a model: wrappers such as guard's `Guarded<M>` can take the
+/// `Arc<dyn ChatModel>` that `open_target` returns.
+#[async_trait::async_trait]
+impl<M: ChatModel + ?Sized> ChatModel for std::sync::Arc<M> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn supports_images(&self) -> bool {
+        (**self).supports_images()
+    }
+
+    async fn chat(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<Reply, LlmError> {
+        (**self).chat(conversation, params).await
+    }
+
+    async fn chat_stream(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<ReplyStream, LlmError> {
+        (**self).chat_stream(conversation, params).await
+    }
+}
+
 /// Collects a stream into its final reply (checking that the deltas add up to it).
 pub async fn collect_stream(mut stream: ReplyStream) -> Result<Reply, LlmError> {
     let mut text = String::new();
