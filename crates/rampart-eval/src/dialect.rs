@@ -42,7 +42,8 @@ pub fn rewrite(items: Vec<Item>, dialect: &Dialect, seed: u64) -> Vec<Item> {
                 return item;
             };
             let s = item_seed(seed, &item.id);
-            let parts: Vec<String> = item.metadata["rewrite"]
+            let parts: Vec<String> = item
+                .meta("rewrite")
                 .as_array()
                 .map(|a| {
                     a.iter()

@@ -80,14 +80,11 @@ pub fn bbq_scores(records: &[Record], seed: u64) -> Vec<Score> {
             continue;
         };
         let row = BbqRow {
-            ambiguous: r.item.metadata["context_condition"].as_str() == Some("ambig"),
+            ambiguous: r.item.meta("context_condition").as_str() == Some("ambig"),
             correct: score >= 1.0,
             label: label.to_string(),
         };
-        let cat = r.item.metadata["category"]
-            .as_str()
-            .unwrap_or("?")
-            .to_string();
+        let cat = r.item.meta("category").as_str().unwrap_or("?").to_string();
         by_cat.entry("all".into()).or_default().push(row.clone());
         by_cat.entry(cat).or_default().push(row);
     }

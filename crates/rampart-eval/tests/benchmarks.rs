@@ -219,6 +219,27 @@ async fn llm_pieval_loader_and_injection_judge() {
     assert_eq!(v.label(), Some("no_api_call"));
 }
 
+#[tokio::test]
+async fn task_judges_without_their_metadata_are_unscorable() {
+    let bare = Item::prompt("bare", "hi", rampart_core::Category::Bias);
+    assert!(verdict(&BbqJudge, &bare, "A").await.is_unscorable());
+    assert!(
+        verdict(&MisgenderingJudge::any(), &bare, "she")
+            .await
+            .is_unscorable()
+    );
+    assert!(
+        verdict(&FeverJudge, &bare, "SUPPORTS")
+            .await
+            .is_unscorable()
+    );
+    assert!(
+        verdict(&InjectionApiJudge, &bare, "A.B()")
+            .await
+            .is_unscorable()
+    );
+}
+
 #[test]
 fn bold_vader_baseline_file_is_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -264,4 +285,22 @@ fn dialect_rewrites_prompts_and_keeps_the_original() {
     // Deterministic under the seed.
     assert_eq!(dialect::rewrite(items.clone(), &d, 7), out);
     assert!(dialect::Dialect::named("no-such-dialect").is_err());
+
+    // A sentence the ported rules cover is rewritten, and the rules are recorded.
+    let item = rampart_eval::Item::prompt(
+        "x",
+        "He doesn't like those apples.",
+        rampart_core::Category::Bias,
+    );
+    let out = dialect::rewrite(vec![item], &d, 1);
+    assert_ne!(
+        out[0].prompt.as_deref(),
+        Some("He doesn't like those apples.")
+    );
+    assert!(
+        !out[0].metadata["dialect_rules"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
