@@ -70,6 +70,38 @@ pub const BENCHMARKS: &[Benchmark] = &[
         judges: &["toxicity", "gender_polarity"],
         loader: datasets::bold,
     },
+    Benchmark {
+        name: "fever",
+        title: "FEVER (label accuracy)",
+        measures: "label accuracy on 9,999 dev claims: SUPPORTS / REFUTES / NOT ENOUGH INFO from the target's own knowledge (no evidence retrieval)",
+        data_hint: "fever/ (paper_dev.jsonl)",
+        judges: &["fever_label"],
+        loader: datasets::fever,
+    },
+    Benchmark {
+        name: "bbq",
+        title: "BBQ (bias benchmark for QA)",
+        measures: "accuracy and the BBQ bias scores s_DIS (disambiguated) and s_AMB (ambiguous) per category",
+        data_hint: "bbq/ (data/<Category>.jsonl)",
+        judges: &["bbq_answer"],
+        loader: datasets::bbq,
+    },
+    Benchmark {
+        name: "tango",
+        title: "TANGO misgendering",
+        measures: "misgendering rate per pronoun family (he, she, they, xe, ey, fae): a pronoun of another family in the continuation",
+        data_hint: "tango/ (misgendering_prompts.csv)",
+        judges: &["misgendering", "misgendering_first"],
+        loader: datasets::tango,
+    },
+    Benchmark {
+        name: "llm-pieval",
+        title: "LLM-PIEval (indirect prompt injection)",
+        measures: "attack success rate: the target calls the API injected into a tool result, over 750 black-box prompts",
+        data_hint: "llm-pieval/ (blackbox_prompts.jsonl, combined_apis_final.jsonl)",
+        judges: &["injection_api_call"],
+        loader: datasets::llm_pieval,
+    },
 ];
 
 /// The built-in benchmark with this name.
@@ -143,4 +175,83 @@ pub async fn bold_baseline(
         source: "BOLD wikipedia/ sentences of the sampled prompts".into(),
         rates,
     }))
+}
+
+/// Group → label → share.
+pub type GroupShares = std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>;
+
+/// BOLD's published VADER baseline (`wikipedia_vader_baseline.tsv`: `domain, group,
+/// n_sentences, frac_pos(compound>=0.5), frac_neg(compound<=-0.5)`), over all of BOLD's
+/// Wikipedia sentences, as group (`domain/group`) → label → share, restricted to the groups in
+/// `groups`; `all` is the sentence-weighted mean over those groups. `data` is BOLD's directory
+/// (or its `prompts/`). `Ok(None)` when the file is absent.
+pub fn bold_vader_tsv(
+    data: &Path,
+    groups: &std::collections::BTreeSet<String>,
+) -> Result<Option<GroupShares>, EvalError> {
+    let candidates = [
+        data.join("wikipedia_vader_baseline.tsv"),
+        data.parent()
+            .map(|p| p.join("wikipedia_vader_baseline.tsv"))
+            .unwrap_or_default(),
+    ];
+    let Some(file) = candidates.iter().find(|f| f.is_file()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| EvalError::io(file, e))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let col = |prefix: &str| {
+        header
+            .iter()
+            .position(|h| h.starts_with(prefix))
+            .ok_or_else(|| EvalError::data(file, format!("no `{prefix}` column")))
+    };
+    let (d, g, n, pos, neg) = (
+        col("domain")?,
+        col("group")?,
+        col("n_sentences")?,
+        col("frac_pos")?,
+        col("frac_neg")?,
+    );
+    let mut out: GroupShares = Default::default();
+    let (mut total, mut sum_pos, mut sum_neg) = (0.0, 0.0, 0.0);
+    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let num = |c: usize| -> Result<f64, EvalError> {
+            f.get(c)
+                .and_then(|v| v.trim().parse().ok())
+                .ok_or_else(|| EvalError::data(file, format!("line {}: bad number", i + 2)))
+        };
+        let group = format!("{}/{}", f.get(d).unwrap_or(&""), f.get(g).unwrap_or(&""));
+        if !groups.contains(&group) {
+            continue;
+        }
+        let (k, p, q) = (num(n)?, num(pos)?, num(neg)?);
+        total += k;
+        sum_pos += k * p;
+        sum_neg += k * q;
+        out.insert(
+            group,
+            [
+                ("positive".to_string(), p),
+                ("negative".to_string(), q),
+                ("neutral".to_string(), 1.0 - p - q),
+            ]
+            .into(),
+        );
+    }
+    if total > 0.0 {
+        let (p, q) = (sum_pos / total, sum_neg / total);
+        out.insert(
+            "all".into(),
+            [
+                ("positive".to_string(), p),
+                ("negative".to_string(), q),
+                ("neutral".to_string(), 1.0 - p - q),
+            ]
+            .into(),
+        );
+    }
+    Ok(Some(out))
 }

@@ -55,11 +55,13 @@ pub mod benchmark;
 pub mod builtin;
 pub mod calibration;
 pub mod datasets;
+pub mod dialect;
 mod error;
 pub mod judge;
 pub mod metrics;
 pub mod report;
 pub mod runner;
+pub mod scores;
 pub mod store;
 pub mod suite;
 

@@ -100,6 +100,12 @@ impl Item {
         self
     }
 
+    /// A metadata value, `Null` when absent (indexing the map directly panics on a missing key).
+    pub fn meta(&self, key: &str) -> &serde_json::Value {
+        static NULL: serde_json::Value = serde_json::Value::Null;
+        self.metadata.get(key).unwrap_or(&NULL)
+    }
+
     /// The conversation sent to the target.
     pub fn conversation(&self) -> Conversation {
         match (&self.conversation, &self.prompt) {

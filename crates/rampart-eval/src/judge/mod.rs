@@ -11,16 +11,24 @@ mod bold;
 mod classifier;
 mod refusal;
 mod rubric;
+mod tasks;
 
 use std::sync::Arc;
 
 use rampart_core::Verdict;
 use serde::{Deserialize, Serialize};
 
-pub use bold::{GenderPolarityJudge, SentimentJudge, gender_polarity};
+pub use bold::{
+    GenderPolarityJudge, SentimentJudge, VADER_SCORER, VADER_SETUP_HINT, gender_polarity,
+    installed_vader,
+};
 pub use classifier::{HarmJudge, ToxicityJudge};
 pub use refusal::{RefusalJudge, RefusalLabel};
 pub use rubric::{RubricJudge, parse_rubric_reply};
+pub use tasks::{
+    BbqJudge, FEVER_LABELS, FeverJudge, InjectionApiJudge, MisgenderingJudge, PRONOUN_FAMILIES,
+    api_calls, extract_bbq_answer, extract_fever_label, pronouns,
+};
 
 use crate::{EvalError, Item};
 
@@ -82,7 +90,9 @@ impl JudgeInfo {
     }
 }
 
-/// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`).
+/// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`,
+/// `fever_label`, `bbq_answer`, `misgendering`, `misgendering_first`, `injection_api_call`,
+/// and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
 /// `rubric` judges need a model and are built with [`RubricJudge::new`].
 pub fn builtin(
     id: &str,
@@ -101,6 +111,14 @@ pub fn builtin(
         "harm" => Arc::new(HarmJudge::new(guard()?)),
         "toxicity" => Arc::new(ToxicityJudge::new(guard()?)),
         "gender_polarity" => Arc::new(GenderPolarityJudge::new()),
+        "fever_label" => Arc::new(FeverJudge),
+        "bbq_answer" => Arc::new(BbqJudge),
+        "misgendering" => Arc::new(MisgenderingJudge::any()),
+        "misgendering_first" => Arc::new(MisgenderingJudge::first()),
+        "injection_api_call" => Arc::new(InjectionApiJudge),
+        "sentiment:vader-3.3.2" | "sentiment:vader" | "vader" => Arc::new(SentimentJudge::vader(
+            Arc::new(installed_vader().map_err(EvalError::Invalid)?),
+        )),
         other => return Err(EvalError::UnknownJudge(other.to_string())),
     })
 }

@@ -20,7 +20,7 @@ pub enum EvalCommand {
     /// List the built-in benchmarks and judges.
     List,
     /// Run a built-in benchmark or a suite manifest against a target.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Re-render index.html and junit.xml from DIR/report.json.
     Report {
         /// A run's output directory.
@@ -36,7 +36,7 @@ pub enum EvalCommand {
     },
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct RunArgs {
     /// A built-in benchmark (see `rampart eval list`) or a suite manifest (.toml).
     pub suite: String,
@@ -77,12 +77,22 @@ pub struct RunArgs {
     /// Also judge refusals with an LLM rubric on this target (recorded as `rubric:refusal`).
     #[arg(long)]
     pub judge_target: Option<String>,
+    /// Rewrite every prompt into this English dialect (Multi-VALUE rules in rampart-text:
+    /// `AAVE`, `Singlish`, `Appalachian`, an eWAVE name or abbreviation, or `all`); item
+    /// metadata keeps the original prompt.
+    #[arg(long)]
+    pub dialect: Option<String>,
+    /// With --dialect: run both the plain and the rewritten suite (into OUT/plain and
+    /// OUT/dialect) and write the per-metric paired deltas with 95% intervals to
+    /// OUT/dialect_delta.json.
+    #[arg(long, requires = "dialect")]
+    pub dialect_compare: bool,
 }
 
 pub fn run(command: EvalCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     match command {
         EvalCommand::List => list(global),
-        EvalCommand::Run(args) => run_suite(args, global),
+        EvalCommand::Run(args) => run_suite(*args, global),
         EvalCommand::Report { dir } => {
             let report = Report::load(&dir)?;
             report.render(&dir)?;
@@ -105,31 +115,62 @@ pub fn run(command: EvalCommand, global: &GlobalArgs) -> anyhow::Result<()> {
 }
 
 fn list(global: &GlobalArgs) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     if global.json {
         let v: Vec<_> = BENCHMARKS
             .iter()
             .map(|b| serde_json::json!({"name": b.name, "title": b.title, "measures": b.measures, "data": b.data_hint, "judges": b.judges}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        out = serde_json::to_string_pretty(&v)? + "\n";
+    } else {
+        writeln!(out, "Benchmarks (rampart eval run NAME --data PATH):")?;
+        for b in BENCHMARKS {
+            writeln!(out, "  {:<14} {}", b.name, b.title)?;
+            writeln!(out, "  {:<14}   measures: {}", "", b.measures)?;
+            writeln!(
+                out,
+                "  {:<14}   data: {}; judges: {}",
+                "",
+                b.data_hint,
+                b.judges.join(", ")
+            )?;
+        }
+        let vader = match judge::installed_vader() {
+            Ok(_) => "sentiment:vader-3.3.2 (installed; BOLD's sentiment)".to_string(),
+            Err(_) => format!(
+                "sentiment:vader-3.3.2 (not installed: {})",
+                judge::VADER_SETUP_HINT
+            ),
+        };
+        writeln!(
+            out,
+            "\nJudges: refusal (rules; {}), harm and toxicity (guard classifier), gender_polarity (BOLD word lists), {vader}, fever_label, bbq_answer, misgendering(_first), injection_api_call (rules), rubric:refusal (LLM, --judge-target)",
+            judge::refusal_agreement()
+        )?;
+        writeln!(
+            out,
+            "Dialect robustness: rampart eval run NAME --dialect AAVE [--dialect-compare]"
+        )?;
+        writeln!(
+            out,
+            "Suites: rampart eval run suite.toml (see crates/rampart-eval/README.md)"
+        )?;
     }
-    println!("Benchmarks (rampart eval run NAME --data PATH):");
-    for b in BENCHMARKS {
-        println!("  {:<14} {}", b.name, b.title);
-        println!("  {:<14}   measures: {}", "", b.measures);
-        println!(
-            "  {:<14}   data: {}; judges: {}",
-            "",
-            b.data_hint,
-            b.judges.join(", ")
-        );
+    print_quietly(&out)
+}
+
+/// Writes to stdout; a closed pipe (`rampart eval list | head`) ends quietly.
+fn print_quietly(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
-    println!(
-        "\nJudges: refusal (rules; {}), harm and toxicity (guard classifier), gender_polarity (BOLD word lists), rubric:refusal (LLM, --judge-target)",
-        judge::refusal_agreement()
-    );
-    println!("Suites: rampart eval run suite.toml (see crates/rampart-eval/README.md)");
-    Ok(())
 }
 
 fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -203,6 +244,65 @@ fn unix_now() -> u64 {
 }
 
 fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let report = if args.dialect_compare {
+        let mut plain = args.clone();
+        plain.dialect = None;
+        plain.dialect_compare = false;
+        plain.out = args.out.join("plain");
+        let mut rewritten = args.clone();
+        rewritten.dialect_compare = false;
+        rewritten.out = args.out.join("dialect");
+        let p = run_one(plain, global)?;
+        let d = run_one(rewritten, global)?;
+        let deltas = rampart_eval::dialect::deltas(
+            &p.records,
+            &d.records,
+            p.metrics.refusal_judge.as_deref(),
+            args.seed,
+        );
+        let file = args.out.join("dialect_delta.json");
+        std::fs::write(
+            &file,
+            serde_json::to_string_pretty(&serde_json::json!({
+                "suite": p.suite, "dialect": args.dialect, "seed": args.seed,
+                "plain": args.out.join("plain"), "rewritten": args.out.join("dialect"),
+                "deltas": deltas,
+            }))?,
+        )?;
+        if !global.json {
+            println!(
+                "dialect {} vs plain (paired, dialect − plain):",
+                args.dialect.as_deref().unwrap_or("?")
+            );
+            for x in &deltas {
+                println!(
+                    "  {:<36} {:.3} → {:.3}  Δ {:+.3} [{:+.3}, {:+.3}] (n={})",
+                    x.metric, x.plain, x.dialect, x.delta, x.ci95.0, x.ci95.1, x.n
+                );
+            }
+            println!("deltas: {}", file.display());
+        }
+        d
+    } else {
+        run_one(args.clone(), global)?
+    };
+    let failed_checks: Vec<_> = report
+        .threshold_checks()
+        .into_iter()
+        .filter(|c| !c.3)
+        .collect();
+    if !failed_checks.is_empty() {
+        bail!(
+            "{} of {} thresholds failed (see {})",
+            failed_checks.len(),
+            report.thresholds.len(),
+            args.out.join("junit.xml").display()
+        );
+    }
+    Ok(())
+}
+
+fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
     let config = ConfigFile::discover(global.config.as_deref())?;
     let section: LlmSection = config.section("llm")?;
     let started = unix_now();
@@ -233,16 +333,29 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 )
             })?;
             let items = b.load(data)?;
-            let notes = if b.name == "bold" {
-                vec!["BOLD sentiment is not scored: no sentiment scorer is plugged in (VADER lives in rampart-text); toxicity is rampart-guard's classifier, not BOLD's BERT/Jigsaw, so numbers are not comparable with the paper's.".to_string()]
-            } else {
-                Vec::new()
-            };
+            let mut notes = Vec::new();
+            let mut judges: Vec<String> = b.judges.iter().map(|s| s.to_string()).collect();
+            if b.name == "bold" {
+                match judge::installed_vader() {
+                    Ok(_) => {
+                        judges.insert(0, format!("sentiment:{}", judge::VADER_SCORER));
+                        notes.push("BOLD sentiment: VADER 3.3.2 compound (rampart-text port), positive ≥ 0.5, negative ≤ −0.5, as in the paper; its baseline is wikipedia_vader_baseline.tsv (VADER 3.3.2 over all of BOLD's Wikipedia sentences of the sampled groups) when present.".to_string());
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "note: BOLD sentiment is not scored: {}",
+                            judge::VADER_SETUP_HINT
+                        );
+                        notes.push(format!("BOLD sentiment is not scored: VADER's lexicons are not installed ({e})."));
+                    }
+                }
+                notes.push("BOLD toxicity is rampart-guard's classifier, not BOLD's BERT/Jigsaw, so toxicity numbers are not comparable with the paper's.".to_string());
+            }
             (
                 b.name.to_string(),
                 "1".to_string(),
                 items,
-                b.judges.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                judges,
                 None,
                 std::collections::BTreeMap::<String, Bound>::new(),
                 Some(b),
@@ -258,6 +371,31 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             args.seed
         ));
     }
+    let items = match &args.dialect {
+        Some(d) => {
+            let dialect = if d.eq_ignore_ascii_case("all") {
+                rampart_eval::dialect::Dialect::multi()
+            } else {
+                rampart_eval::dialect::Dialect::named(d)?
+            };
+            let items = rampart_eval::dialect::rewrite(items, &dialect, args.seed);
+            let changed = items
+                .iter()
+                .filter(|i| {
+                    i.metadata.get("original_prompt").and_then(|o| o.as_str())
+                        != i.prompt.as_deref()
+                })
+                .count();
+            notes.push(format!(
+                "prompts rewritten into {} (Multi-VALUE rules in rampart-text, seed {}): {changed} of {} changed; metadata.original_prompt keeps the original",
+                dialect.name(),
+                args.seed,
+                items.len()
+            ));
+            items
+        }
+        None => items,
+    };
     let mut params = suite_params.unwrap_or_default();
     if let Some(m) = args.max_tokens {
         params.max_tokens = m;
@@ -311,6 +449,7 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "limit": args.limit,
             "seed": args.seed,
             "params": params,
+            "dialect": args.dialect,
             "judges": judge_infos.iter().map(|j| format!("{}@{}", j.id, j.version)).collect::<Vec<_>>(),
             "item_ids_hash": content_hash(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join("\n").as_bytes()),
         });
@@ -347,13 +486,34 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let records = runner.run(items.clone(), &progress).await?;
         progress.finish_and_clear();
 
-        let baseline = if builtin.is_some_and(|b| b.name == "bold") {
+        let mut baseline = if builtin.is_some_and(|b| b.name == "bold") {
             let others: Vec<Arc<dyn Judge>> = judges.iter().filter(|j| j.kind() != JudgeKind::Refusal).cloned().collect();
             benchmark::bold_baseline(&items, &others).await?
         } else {
             None
         };
+        let vader_id = format!("sentiment:{}", judge::VADER_SCORER);
+        if let (Some(b), Some(data)) = (baseline.as_mut(), args.data.as_deref())
+            && judges.iter().any(|j| j.id() == vader_id)
+        {
+            let groups = items.iter().map(|i| i.stratum().to_string()).collect();
+            if let Some(tsv) = benchmark::bold_vader_tsv(data, &groups)? {
+                b.rates.insert(vader_id.clone(), tsv);
+                b.source = format!("{}; {vader_id}: wikipedia_vader_baseline.tsv (all Wikipedia sentences of the sampled groups)", b.source);
+            }
+        }
         let metrics = Metrics::compute(&records, refusal_judge.as_deref(), args.seed);
+        let scores = if builtin.is_some_and(|b| b.name == "bbq") {
+            rampart_eval::scores::bbq_scores(&records, args.seed)
+        } else {
+            Vec::new()
+        };
+        for sc in &scores {
+            notes.push(format!(
+                "{} = {:.3} [{:.3}, {:.3}] (n={})",
+                sc.name, sc.value, sc.ci95.0, sc.ci95.1, sc.n
+            ));
+        }
         let versions = [
             ("rampart".to_string(), env!("CARGO_PKG_VERSION").to_string()),
             ("rampart-eval".to_string(), rampart_eval::VERSION.to_string()),
@@ -380,13 +540,16 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             records,
         };
         report.write(&args.out)?;
+        if !scores.is_empty() {
+            std::fs::write(args.out.join("scores.json"), serde_json::to_string_pretty(&scores)?)?;
+        }
         let cached = report.records.iter().filter(|r| r.cached).count();
         let failed_checks: Vec<_> = report.threshold_checks().into_iter().filter(|c| !c.3).collect();
         let o = &report.metrics.overall;
         if global.json {
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({
                 "out": args.out, "items": report.records.len(), "cached": cached,
-                "overall": o, "thresholds_failed": failed_checks.len(),
+                "overall": o, "thresholds_failed": failed_checks.len(), "scores": scores,
             }))?);
         } else {
             let fmt = |e: Option<&rampart_eval::Estimate>| match e {
@@ -407,11 +570,11 @@ fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                     println!("  {judge:<19} {}", s.join(", "));
                 }
             }
+            for sc in &scores {
+                println!("  {:<19} {:.3} [{:.3}, {:.3}] (n={})", sc.name, sc.value, sc.ci95.0, sc.ci95.1, sc.n);
+            }
             println!("report: {}", args.out.join("index.html").display());
         }
-        if !failed_checks.is_empty() {
-            bail!("{} of {} thresholds failed (see {})", failed_checks.len(), report.thresholds.len(), args.out.join("junit.xml").display());
-        }
-        anyhow::Ok(())
+        anyhow::Ok(report)
     })
 }
