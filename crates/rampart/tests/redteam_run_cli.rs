@@ -313,6 +313,34 @@ fn a_campaign_measures_attack_success_resumes_and_exports() {
                 .starts_with("I can't help with that.")
         );
     }
+    // A safe model whose replies are not refusals (the scripted target) is replaced by the
+    // template, and the count is reported.
+    let sft2 = dir.path().join("sft2.jsonl");
+    let o = rampart(&[
+        "redteam",
+        "export",
+        out.to_str().unwrap(),
+        "--format",
+        "sft",
+        "--out",
+        sft2.to_str().unwrap(),
+        "--safe-model",
+        &url,
+        "--safe-model-name",
+        "scripted",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{complied} of {complied} safe replies came from the built-in template"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&sft2).unwrap(),
+        std::fs::read_to_string(&sft).unwrap()
+    );
     let pref = dir.path().join("pref.jsonl");
     let o = rampart(&[
         "redteam",
