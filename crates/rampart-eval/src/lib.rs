@@ -68,7 +68,7 @@ pub mod suite;
 pub use error::EvalError;
 pub use judge::{Judge, JudgeInfo, JudgeKind};
 pub use metrics::{Estimate, Metrics, RateSet};
-pub use report::Report;
+pub use report::{AttackSuccess, Report};
 pub use runner::{Judgement, Record, ReplyRecord, Runner};
 pub use store::{Store, request_key};
 pub use suite::{Behaviour, Bound, Item, Manifest, Suite, sample};

@@ -408,6 +408,7 @@ async fn runner_store_metrics_report_end_to_end() {
         metrics: m1,
         baseline: None,
         notes: vec!["a <note>".into()],
+        attack_success: None,
         records,
     };
     report.write(&out).unwrap();

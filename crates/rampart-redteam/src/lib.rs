@@ -15,6 +15,9 @@
 //! - [`plan`]: goals × chains under a budget with a seeded [`Sampling`] strategy, giving
 //!   [`PlannedAttack`]s (content-hashed id, conversation, expected behaviour "refuse", category)
 //!   for the eval runner.
+//! - [`run`]: [`to_items`] turns a plan into eval items for [`rampart_eval::Runner`], and
+//!   [`attack_success`] turns the judged records into attack success rates (harmful compliance,
+//!   with 95% intervals, per technique, chain, technique category, risk category and family).
 //!
 //! # Counting techniques honestly
 //!
@@ -52,6 +55,7 @@ pub mod crescendo;
 mod error;
 pub mod goal;
 pub mod rewriter;
+pub mod run;
 pub mod technique;
 pub mod techniques;
 pub mod typography;
@@ -66,6 +70,7 @@ pub use crescendo::{
 pub use error::{RedteamError, Result};
 pub use goal::{Goal, RiskFamily, builtin_goals, load_advbench, load_goals, load_harmbench};
 pub use rewriter::Rewriter;
+pub use run::{attack_success, to_items};
 pub use technique::{
     AsyncTechnique, Execution, ParamSpec, ParamValue, Params, Technique, TechniqueCategory,
     TechniqueSpec,

@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use rampart_core::{ConfigFile, Conversation, content_hash};
+use rampart_core::{ConfigFile, content_hash};
 use rampart_eval::benchmark::{self, BENCHMARKS};
 use rampart_eval::calibration;
 use rampart_eval::judge::{self, Judge, JudgeKind, RefusalJudge, RubricJudge};
 use rampart_eval::{Bound, JudgeInfo, Metrics, Report, Runner, Store, Suite, sample};
-use rampart_llm::{ChatModel, GenParams, LlmError, LlmSection, Reply, ReplyStream, open_target};
+use rampart_llm::{LlmSection, open_target};
 
+use super::runs::{
+    GuardPolicy, fmt_estimate, open_guarded_target, prepare_run_dir, progress_bar, unix_now,
+    versions,
+};
 use crate::GlobalArgs;
 
 #[derive(Subcommand)]
@@ -216,33 +219,6 @@ fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<
     Ok(())
 }
 
-/// `Arc<dyn ChatModel>` as a `ChatModel`, so that `Guarded` can wrap whatever `open_target`
-/// returned.
-struct Shared(Arc<dyn ChatModel>);
-
-#[async_trait::async_trait]
-impl ChatModel for Shared {
-    fn name(&self) -> String {
-        self.0.name()
-    }
-    fn supports_images(&self) -> bool {
-        self.0.supports_images()
-    }
-    async fn chat(&self, c: &Conversation, p: &GenParams) -> Result<Reply, LlmError> {
-        self.0.chat(c, p).await
-    }
-    async fn chat_stream(&self, c: &Conversation, p: &GenParams) -> Result<ReplyStream, LlmError> {
-        self.0.chat_stream(c, p).await
-    }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 fn run_suite(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let report = if args.dialect_compare {
         let mut plain = args.clone();
@@ -413,22 +389,10 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
         .map(|id| judge::builtin(id, judge_guard.as_ref()))
         .collect::<Result<_, _>>()?;
 
-    let guard_policy = match &args.guard {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read the guard policy {}", p.display()))?,
-        ),
-        None => None,
-    };
+    let guard_policy = GuardPolicy::read(args.guard.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let mut target = open_target(&args.target, args.model.as_deref(), &section).await?;
-        if let (Some(path), Some(text)) = (&args.guard, &guard_policy) {
-            let policy = rampart_guard::Policy::from_toml(text)
-                .with_context(|| format!("invalid guard policy {}", path.display()))?;
-            let guard = Arc::new(rampart_guard::Guard::new(policy)?);
-            target = Arc::new(rampart_guard::Guarded::new(Shared(target), guard));
-        }
+        let target = open_guarded_target(&args.target, args.model.as_deref(), guard_policy.as_ref(), &section).await?;
         if let Some(jt) = &args.judge_target {
             let model = open_target(jt, None, &section).await?;
             judges.push(Arc::new(RubricJudge::refusal(model)));
@@ -445,7 +409,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
             "suite_version": version,
             "data": args.data.as_ref().map(|d| d.display().to_string()),
             "target": target.name(),
-            "guard_policy_hash": guard_policy.as_ref().map(|t| content_hash(t.as_bytes())),
+            "guard_policy_hash": guard_policy.as_ref().map(GuardPolicy::hash),
             "limit": args.limit,
             "seed": args.seed,
             "params": params,
@@ -454,20 +418,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
             "item_ids_hash": content_hash(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join("\n").as_bytes()),
         });
         let config_hash = content_hash(run_config.to_string().as_bytes());
-        std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-        let run_file = args.out.join("run.json");
-        if run_file.exists() {
-            if !args.resume {
-                bail!("{} already holds a run; pass --resume to continue it, or choose another --out", args.out.display());
-            }
-            let prev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&run_file)?)
-                .with_context(|| format!("{} is not valid JSON", run_file.display()))?;
-            if prev["config_hash"].as_str() != Some(config_hash.as_str()) {
-                bail!("{} was started with other arguments (config {}); resume with the same suite, data, target, limit, seed and judges", args.out.display(), prev["config_hash"].as_str().unwrap_or("?"));
-            }
-        } else {
-            std::fs::write(&run_file, serde_json::to_string_pretty(&serde_json::json!({"config_hash": config_hash, "config": run_config}))?)?;
-        }
+        prepare_run_dir(&args.out, args.resume, &config_hash, &run_config, "suite, data, target, limit, seed and judges")?;
 
         let store = Arc::new(Store::open(&args.out.join("store.sqlite"))?);
         let concurrency = args.concurrency.unwrap_or(if args.target == "local" { section.local.parallel.max(1) } else { 4 });
@@ -476,13 +427,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
             .with_params(params.clone())
             .with_concurrency(concurrency)
             .with_rate_limit(args.rpm);
-        let progress = ProgressBar::new(items.len() as u64);
-        progress.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        progress.set_message(name.clone());
+        let progress = progress_bar(items.len(), &name);
         let records = runner.run(items.clone(), &progress).await?;
         progress.finish_and_clear();
 
@@ -514,12 +459,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
                 sc.name, sc.value, sc.ci95.0, sc.ci95.1, sc.n
             ));
         }
-        let versions = [
-            ("rampart".to_string(), env!("CARGO_PKG_VERSION").to_string()),
-            ("rampart-eval".to_string(), rampart_eval::VERSION.to_string()),
-        ]
-        .into_iter()
-        .collect();
+        let versions = versions();
         let report = Report {
             format: Report::FORMAT,
             suite: name.clone(),
@@ -537,6 +477,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
             metrics,
             baseline,
             notes,
+            attack_success: None,
             records,
         };
         report.write(&args.out)?;
@@ -552,10 +493,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
                 "overall": o, "thresholds_failed": failed_checks.len(), "scores": scores,
             }))?);
         } else {
-            let fmt = |e: Option<&rampart_eval::Estimate>| match e {
-                Some(e) => format!("{:.3} [{:.3}, {:.3}] (n={})", e.value, e.ci95.0, e.ci95.1, e.n),
-                None => "n/a".into(),
-            };
+            let fmt = fmt_estimate;
             println!("{} on {}: {} items ({} from the store)", report.suite, report.target, report.records.len(), cached);
             println!("  adherence rate      {}", fmt(o.adherence_rate.as_ref()));
             println!("  false-refusal rate  {}", fmt(o.false_refusal_rate.as_ref()));

@@ -9,4 +9,6 @@ pub mod guard;
 pub mod guard_check;
 pub mod models;
 pub mod redteam;
+pub mod redteam_run;
+pub mod runs;
 pub mod watermark;

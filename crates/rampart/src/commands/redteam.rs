@@ -1,4 +1,6 @@
-//! `rampart redteam`: list the attack techniques and apply technique chains to a text.
+//! `rampart redteam`: list the attack techniques, apply technique chains to a text, run
+//! campaigns against a target (attack success rates) and export their successful attacks as a
+//! regression suite or training data.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,11 @@ pub enum RedteamCommand {
     Techniques,
     /// Apply a technique chain to a text and show the resulting attack.
     Apply(ApplyArgs),
+    /// Run a campaign against a target: plan goals x techniques, send, judge, report attack
+    /// success rates.
+    Run(super::redteam_run::RunArgs),
+    /// Export a campaign's successful attacks: a regression suite, SFT or preference data.
+    Export(super::redteam_run::ExportArgs),
 }
 
 #[derive(Args)]
@@ -45,6 +52,8 @@ pub fn run(command: RedteamCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     match command {
         RedteamCommand::Techniques => techniques(global),
         RedteamCommand::Apply(args) => apply(args, global),
+        RedteamCommand::Run(args) => super::redteam_run::run(args, global),
+        RedteamCommand::Export(args) => super::redteam_run::export(args, global),
     }
 }
 

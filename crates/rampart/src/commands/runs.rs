@@ -1,0 +1,151 @@
+//! Helpers shared by the commands that run items against a target through the eval runner
+//! (`rampart eval run`, `rampart redteam run`): the guarded target, the run directory's
+//! `run.json` (what `--resume` checks), the progress bar and estimate formatting.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use rampart_core::Conversation;
+use rampart_llm::{ChatModel, GenParams, LlmError, LlmSection, Reply, ReplyStream, open_target};
+
+/// `Arc<dyn ChatModel>` as a `ChatModel`, so that `Guarded` can wrap whatever `open_target`
+/// returned.
+pub struct Shared(pub Arc<dyn ChatModel>);
+
+#[async_trait::async_trait]
+impl ChatModel for Shared {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+    fn supports_images(&self) -> bool {
+        self.0.supports_images()
+    }
+    async fn chat(&self, c: &Conversation, p: &GenParams) -> Result<Reply, LlmError> {
+        self.0.chat(c, p).await
+    }
+    async fn chat_stream(&self, c: &Conversation, p: &GenParams) -> Result<ReplyStream, LlmError> {
+        self.0.chat_stream(c, p).await
+    }
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A guard policy file given with `--guard`: its path and text (hashed into the run config).
+pub struct GuardPolicy {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl GuardPolicy {
+    pub fn read(path: Option<&Path>) -> anyhow::Result<Option<GuardPolicy>> {
+        let Some(path) = path else { return Ok(None) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the guard policy {}", path.display()))?;
+        Ok(Some(GuardPolicy {
+            path: path.to_path_buf(),
+            text,
+        }))
+    }
+
+    pub fn hash(&self) -> String {
+        rampart_core::content_hash(self.text.as_bytes())
+    }
+}
+
+/// Opens `--target` (with `--model`), wrapped in `rampart_guard::Guarded` when a policy is given.
+pub async fn open_guarded_target(
+    target: &str,
+    model: Option<&str>,
+    guard: Option<&GuardPolicy>,
+    section: &LlmSection,
+) -> anyhow::Result<Arc<dyn ChatModel>> {
+    let mut t = open_target(target, model, section).await?;
+    if let Some(g) = guard {
+        let policy = rampart_guard::Policy::from_toml(&g.text)
+            .with_context(|| format!("invalid guard policy {}", g.path.display()))?;
+        let guard = Arc::new(rampart_guard::Guard::new(policy)?);
+        t = Arc::new(rampart_guard::Guarded::new(Shared(t), guard));
+    }
+    Ok(t)
+}
+
+/// Creates `out` and records the run's configuration in `out/run.json`; a directory that
+/// already holds a run is refused unless `resume` is set and the configuration matches.
+pub fn prepare_run_dir(
+    out: &Path,
+    resume: bool,
+    config_hash: &str,
+    run_config: &serde_json::Value,
+    what: &str,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let run_file = out.join("run.json");
+    if run_file.exists() {
+        if !resume {
+            bail!(
+                "{} already holds a run; pass --resume to continue it, or choose another --out",
+                out.display()
+            );
+        }
+        let prev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&run_file)?)
+            .with_context(|| format!("{} is not valid JSON", run_file.display()))?;
+        if prev["config_hash"].as_str() != Some(config_hash) {
+            bail!(
+                "{} was started with other arguments (config {}); resume with the same {what}",
+                out.display(),
+                prev["config_hash"].as_str().unwrap_or("?")
+            );
+        }
+    } else {
+        std::fs::write(
+            &run_file,
+            serde_json::to_string_pretty(
+                &serde_json::json!({"config_hash": config_hash, "config": run_config}),
+            )?,
+        )?;
+    }
+    Ok(())
+}
+
+/// The progress bar of a run of `n` items.
+pub fn progress_bar(n: usize, message: &str) -> ProgressBar {
+    let progress = ProgressBar::new(n as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    progress.set_message(message.to_string());
+    progress
+}
+
+/// `0.250 [0.100, 0.400] (n=20)`, or `n/a`.
+pub fn fmt_estimate(e: Option<&rampart_eval::Estimate>) -> String {
+    match e {
+        Some(e) => format!(
+            "{:.3} [{:.3}, {:.3}] (n={})",
+            e.value, e.ci95.0, e.ci95.1, e.n
+        ),
+        None => "n/a".into(),
+    }
+}
+
+/// The versions recorded in reports.
+pub fn versions() -> std::collections::BTreeMap<String, String> {
+    [
+        ("rampart".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "rampart-eval".to_string(),
+            rampart_eval::VERSION.to_string(),
+        ),
+    ]
+    .into_iter()
+    .collect()
+}
