@@ -41,6 +41,9 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The main job: evaluate and red-team a target (default: the embedded local model),
+    /// optionally behind guard, and write one report (HTML, JSON, JUnit).
+    Scan(commands::scan::ScanArgs),
     /// Fetch and list local model files.
     Models {
         #[command(subcommand)]
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
     init_tracing(cli.global.verbose);
     let global = cli.global;
     let result = match cli.command {
+        Command::Scan(args) => commands::scan::run(args, &global),
         Command::Models { command } => commands::models::run(command, &global),
         Command::Chat(args) => commands::chat::run(args, &global),
         Command::Categories => commands::categories::run(&global),

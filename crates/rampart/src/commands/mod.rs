@@ -11,4 +11,5 @@ pub mod models;
 pub mod redteam;
 pub mod redteam_run;
 pub mod runs;
+pub mod scan;
 pub mod watermark;

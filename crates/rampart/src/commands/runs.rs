@@ -1,5 +1,5 @@
 //! Helpers shared by the commands that run items against a target through the eval runner
-//! (`rampart eval run`, `rampart redteam run`): the guarded target, the run directory's
+//! (`rampart eval run`, `rampart redteam run`, `rampart scan`): the guarded target, the run directory's
 //! `run.json` (what `--resume` checks), the progress bar and estimate formatting.
 
 use std::path::{Path, PathBuf};
@@ -7,28 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use rampart_core::Conversation;
-use rampart_llm::{ChatModel, GenParams, LlmError, LlmSection, Reply, ReplyStream, open_target};
-
-/// `Arc<dyn ChatModel>` as a `ChatModel`, so that `Guarded` can wrap whatever `open_target`
-/// returned.
-pub struct Shared(pub Arc<dyn ChatModel>);
-
-#[async_trait::async_trait]
-impl ChatModel for Shared {
-    fn name(&self) -> String {
-        self.0.name()
-    }
-    fn supports_images(&self) -> bool {
-        self.0.supports_images()
-    }
-    async fn chat(&self, c: &Conversation, p: &GenParams) -> Result<Reply, LlmError> {
-        self.0.chat(c, p).await
-    }
-    async fn chat_stream(&self, c: &Conversation, p: &GenParams) -> Result<ReplyStream, LlmError> {
-        self.0.chat_stream(c, p).await
-    }
-}
+use rampart_llm::{ChatModel, LlmSection, open_target};
 
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -71,7 +50,7 @@ pub async fn open_guarded_target(
         let policy = rampart_guard::Policy::from_toml(&g.text)
             .with_context(|| format!("invalid guard policy {}", g.path.display()))?;
         let guard = Arc::new(rampart_guard::Guard::new(policy)?);
-        t = Arc::new(rampart_guard::Guarded::new(Shared(t), guard));
+        t = Arc::new(rampart_guard::Guarded::new(t, guard));
     }
     Ok(t)
 }
