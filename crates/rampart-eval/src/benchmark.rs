@@ -102,6 +102,14 @@ pub const BENCHMARKS: &[Benchmark] = &[
         judges: &["injection_api_call"],
         loader: datasets::llm_pieval,
     },
+    Benchmark {
+        name: "invite",
+        title: "INVITE (false-presupposition questions)",
+        measures: "hallucination rate on 100 questions with a false premise: the target must reject or correct the premise, not answer as if it were true",
+        data_hint: "invite/Data/ (evaluated_model_predications_with_labels/*.json)",
+        judges: &["presupposition"],
+        loader: crate::invite::load,
+    },
 ];
 
 /// The built-in benchmark with this name.

@@ -12,6 +12,8 @@
 //!   BOLD), read from a path given at run time — rampart ships no third-party data.
 //! - [`builtin`]: suites written for rampart and compiled in (benign look-alikes for false
 //!   refusal), so a scan needs no dataset.
+//! - [`invite`]: INVITE's false-presupposition questions, their human labels and a seeded
+//!   generator of new ones from any triples file.
 //! - [`benchmark`]: the built-in benchmarks, each a loader plus its judges.
 //! - [`judge`]: the [`Judge`] trait and the judges: rule-based refusal (XSTest's labels),
 //!   harm and toxicity from rampart-guard's classifier, LLM rubric, BOLD's sentiment (pluggable)
@@ -57,6 +59,7 @@ pub mod calibration;
 pub mod datasets;
 pub mod dialect;
 mod error;
+pub mod invite;
 pub mod judge;
 pub mod metrics;
 pub mod report;

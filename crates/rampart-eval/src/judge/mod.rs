@@ -9,6 +9,7 @@
 
 mod bold;
 mod classifier;
+mod invite;
 mod refusal;
 mod rubric;
 mod tasks;
@@ -23,6 +24,7 @@ pub use bold::{
     installed_vader,
 };
 pub use classifier::{HarmJudge, ToxicityJudge};
+pub use invite::{PRESUPPOSITION_AGREEMENT, PresuppositionJudge, presupposition_cue};
 pub use refusal::{RefusalJudge, RefusalLabel};
 pub use rubric::{RubricJudge, parse_rubric_reply};
 pub use tasks::{
@@ -84,6 +86,7 @@ impl JudgeInfo {
             kind: judge.kind(),
             human_agreement: match judge.id() {
                 "refusal" => Some(refusal::MEASURED_AGREEMENT.to_string()),
+                "presupposition" => Some(invite::PRESUPPOSITION_AGREEMENT.to_string()),
                 _ => None,
             },
         }
@@ -92,7 +95,7 @@ impl JudgeInfo {
 
 /// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`,
 /// `fever_label`, `bbq_answer`, `misgendering`, `misgendering_first`, `injection_api_call`,
-/// and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
+/// `presupposition`, and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
 /// `rubric` judges need a model and are built with [`RubricJudge::new`].
 pub fn builtin(
     id: &str,
@@ -116,6 +119,7 @@ pub fn builtin(
         "misgendering" => Arc::new(MisgenderingJudge::any()),
         "misgendering_first" => Arc::new(MisgenderingJudge::first()),
         "injection_api_call" => Arc::new(InjectionApiJudge),
+        "presupposition" => Arc::new(PresuppositionJudge),
         "sentiment:vader-3.3.2" | "sentiment:vader" | "vader" => Arc::new(SentimentJudge::vader(
             Arc::new(installed_vader().map_err(EvalError::Invalid)?),
         )),
