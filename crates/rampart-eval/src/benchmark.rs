@@ -110,6 +110,14 @@ pub const BENCHMARKS: &[Benchmark] = &[
         judges: &["presupposition"],
         loader: crate::invite::load,
     },
+    Benchmark {
+        name: "slang",
+        title: "OpenSub-Slang (sentence-level slang detection)",
+        measures: "does the target tell slang from non-slang subtitle sentences (confidence >= 2): yes/no, precision / recall / F1",
+        data_hint: "slang/Data/ (slang_OpenSub.tsv, slang_OpenSub_negatives.tsv rebuilt from OpenSubtitles v2018)",
+        judges: &["slang"],
+        loader: crate::slang::load,
+    },
 ];
 
 /// The built-in benchmark with this name.

@@ -12,6 +12,7 @@ mod classifier;
 mod invite;
 mod refusal;
 mod rubric;
+mod slang;
 mod tasks;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use classifier::{HarmJudge, ToxicityJudge};
 pub use invite::{PRESUPPOSITION_AGREEMENT, PresuppositionJudge, presupposition_cue};
 pub use refusal::{RefusalJudge, RefusalLabel};
 pub use rubric::{RubricJudge, parse_rubric_reply};
+pub use slang::{SlangJudge, extract_yes_no};
 pub use tasks::{
     BbqJudge, FEVER_LABELS, FeverJudge, InjectionApiJudge, MisgenderingJudge, PRONOUN_FAMILIES,
     api_calls, extract_bbq_answer, extract_fever_label, pronouns,
@@ -95,7 +97,7 @@ impl JudgeInfo {
 
 /// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`,
 /// `fever_label`, `bbq_answer`, `misgendering`, `misgendering_first`, `injection_api_call`,
-/// `presupposition`, and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
+/// `presupposition`, `slang`, and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
 /// `rubric` judges need a model and are built with [`RubricJudge::new`].
 pub fn builtin(
     id: &str,
@@ -120,6 +122,7 @@ pub fn builtin(
         "misgendering_first" => Arc::new(MisgenderingJudge::first()),
         "injection_api_call" => Arc::new(InjectionApiJudge),
         "presupposition" => Arc::new(PresuppositionJudge),
+        "slang" => Arc::new(SlangJudge),
         "sentiment:vader-3.3.2" | "sentiment:vader" | "vader" => Arc::new(SentimentJudge::vader(
             Arc::new(installed_vader().map_err(EvalError::Invalid)?),
         )),
