@@ -102,6 +102,22 @@ pub const BENCHMARKS: &[Benchmark] = &[
         judges: &["injection_api_call"],
         loader: datasets::llm_pieval,
     },
+    Benchmark {
+        name: "invite",
+        title: "INVITE (false-presupposition questions)",
+        measures: "hallucination rate on 100 questions with a false premise: the target must reject or correct the premise, not answer as if it were true",
+        data_hint: "invite/Data/ (evaluated_model_predications_with_labels/*.json)",
+        judges: &["presupposition"],
+        loader: crate::invite::load,
+    },
+    Benchmark {
+        name: "slang",
+        title: "OpenSub-Slang (sentence-level slang detection)",
+        measures: "does the target tell slang from non-slang subtitle sentences (confidence >= 2): yes/no, precision / recall / F1",
+        data_hint: "slang/Data/ (slang_OpenSub.tsv, slang_OpenSub_negatives.tsv rebuilt from OpenSubtitles v2018)",
+        judges: &["slang"],
+        loader: crate::slang::load,
+    },
 ];
 
 /// The built-in benchmark with this name.

@@ -12,6 +12,10 @@
 //!   BOLD), read from a path given at run time — rampart ships no third-party data.
 //! - [`builtin`]: suites written for rampart and compiled in (benign look-alikes for false
 //!   refusal), so a scan needs no dataset.
+//! - [`invite`]: INVITE's false-presupposition questions, their human labels and a seeded
+//!   generator of new ones from any triples file.
+//! - [`slang`]: OpenSub-Slang sentence-level slang detection over the rebuilt subtitles, with
+//!   precision / recall / F1.
 //! - [`benchmark`]: the built-in benchmarks, each a loader plus its judges.
 //! - [`judge`]: the [`Judge`] trait and the judges: rule-based refusal (XSTest's labels),
 //!   harm and toxicity from rampart-guard's classifier, LLM rubric, BOLD's sentiment (pluggable)
@@ -57,11 +61,13 @@ pub mod calibration;
 pub mod datasets;
 pub mod dialect;
 mod error;
+pub mod invite;
 pub mod judge;
 pub mod metrics;
 pub mod report;
 pub mod runner;
 pub mod scores;
+pub mod slang;
 pub mod store;
 pub mod suite;
 

@@ -415,7 +415,8 @@ async fn runner_store_metrics_report_end_to_end() {
     let back = Report::load(&out).unwrap();
     // serde_json may change a float's last bit on the way back, so compare what identifies a
     // record (item, key, reply text, verdict labels) exactly and leave scores and timings out.
-    let identity = |r: &Report| -> Vec<(String, String, Option<String>, Vec<Option<String>>)> {
+    type Identity = Vec<(String, String, Option<String>, Vec<Option<String>>)>;
+    let identity = |r: &Report| -> Identity {
         r.records
             .iter()
             .map(|x| {

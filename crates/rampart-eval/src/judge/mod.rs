@@ -9,8 +9,10 @@
 
 mod bold;
 mod classifier;
+mod invite;
 mod refusal;
 mod rubric;
+mod slang;
 mod tasks;
 
 use std::sync::Arc;
@@ -23,8 +25,10 @@ pub use bold::{
     installed_vader,
 };
 pub use classifier::{HarmJudge, ToxicityJudge};
+pub use invite::{PRESUPPOSITION_AGREEMENT, PresuppositionJudge, presupposition_cue};
 pub use refusal::{RefusalJudge, RefusalLabel};
 pub use rubric::{RubricJudge, parse_rubric_reply};
+pub use slang::{SlangJudge, extract_yes_no};
 pub use tasks::{
     BbqJudge, FEVER_LABELS, FeverJudge, InjectionApiJudge, MisgenderingJudge, PRONOUN_FAMILIES,
     api_calls, extract_bbq_answer, extract_fever_label, pronouns,
@@ -84,6 +88,7 @@ impl JudgeInfo {
             kind: judge.kind(),
             human_agreement: match judge.id() {
                 "refusal" => Some(refusal::MEASURED_AGREEMENT.to_string()),
+                "presupposition" => Some(invite::PRESUPPOSITION_AGREEMENT.to_string()),
                 _ => None,
             },
         }
@@ -92,7 +97,7 @@ impl JudgeInfo {
 
 /// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`,
 /// `fever_label`, `bbq_answer`, `misgendering`, `misgendering_first`, `injection_api_call`,
-/// and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
+/// `presupposition`, `slang`, and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
 /// `rubric` judges need a model and are built with [`RubricJudge::new`].
 pub fn builtin(
     id: &str,
@@ -116,6 +121,8 @@ pub fn builtin(
         "misgendering" => Arc::new(MisgenderingJudge::any()),
         "misgendering_first" => Arc::new(MisgenderingJudge::first()),
         "injection_api_call" => Arc::new(InjectionApiJudge),
+        "presupposition" => Arc::new(PresuppositionJudge),
+        "slang" => Arc::new(SlangJudge),
         "sentiment:vader-3.3.2" | "sentiment:vader" | "vader" => Arc::new(SentimentJudge::vader(
             Arc::new(installed_vader().map_err(EvalError::Invalid)?),
         )),
