@@ -29,11 +29,13 @@ pub enum EvalCommand {
         /// A run's output directory.
         dir: PathBuf,
     },
-    /// Measure a judge's agreement with human labels (XSTest's labelled completions).
+    /// Measure a judge's agreement with human labels: `refusal` on XSTest's labelled
+    /// completions, `presupposition` on INVITE's labelled responses.
     ValidateJudge {
-        /// The judge: `refusal`.
+        /// The judge: `refusal` or `presupposition`.
         judge: String,
-        /// XSTest's model_completions directory (or one of its CSV files).
+        /// XSTest's model_completions directory (refusal) or INVITE's Data directory
+        /// (presupposition).
         #[arg(long)]
         data: PathBuf,
     },
@@ -177,8 +179,12 @@ fn print_quietly(text: &str) -> anyhow::Result<()> {
 }
 
 fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
-    if judge_id != "refusal" {
-        bail!("only the `refusal` judge can be validated against human labels so far");
+    match judge_id {
+        "refusal" => {}
+        "presupposition" => return validate_presupposition(data, global),
+        other => bail!(
+            "`{other}` has no human labels to validate against; judges that do: refusal (XSTest's model_completions), presupposition (INVITE's Data directory)"
+        ),
     }
     let labelled = calibration::read_xstest_completions(data)?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -216,6 +222,33 @@ fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<
     }
     println!("agreement_3way: {:.4}", a.three_way);
     println!("agreement: {:.4}", a.binary);
+    Ok(())
+}
+
+/// INVITE's 600 human-labelled responses to its invalid questions.
+fn validate_presupposition(data: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
+    let labelled = rampart_eval::invite::read_labelled(data)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let a = runtime.block_on(rampart_eval::invite::agreement(
+        &judge::PresuppositionJudge,
+        &labelled,
+    ))?;
+    if global.json {
+        println!("{}", serde_json::to_string_pretty(&a)?);
+        return Ok(());
+    }
+    println!(
+        "judge {}@{} on {} human-labelled responses",
+        a.judge, a.judge_version, a.n
+    );
+    for (human, row) in &a.confusion {
+        let cells: Vec<String> = row.iter().map(|(j, n)| format!("{j} {n}")).collect();
+        println!("  human {human:<17} judge: {}", cells.join(", "));
+    }
+    for (source, v) in &a.by_source {
+        println!("  {source:<30} agreement {v:.4}");
+    }
+    println!("agreement: {:.4}", a.agreement);
     Ok(())
 }
 
@@ -448,10 +481,10 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
             }
         }
         let metrics = Metrics::compute(&records, refusal_judge.as_deref(), args.seed);
-        let scores = if builtin.is_some_and(|b| b.name == "bbq") {
-            rampart_eval::scores::bbq_scores(&records, args.seed)
-        } else {
-            Vec::new()
+        let scores = match builtin.map(|b| b.name) {
+            Some("bbq") => rampart_eval::scores::bbq_scores(&records, args.seed),
+            Some("slang") => rampart_eval::slang::scores(&records, args.seed),
+            _ => Vec::new(),
         };
         for sc in &scores {
             notes.push(format!(
