@@ -109,7 +109,6 @@ const KNOWN_GAPS_FRAMED: &[&str] = &[
     "encoding.letters.pig_latin",
     "encoding.letters.reverse_words",
     "encoding.letters.reverse_word_order",
-    "encoding.unicode.diacritics",
     "encoding.cipher.vigenere",
     "encoding.base.json_escape",
     "encoding.noise.char_swap",

@@ -112,7 +112,9 @@ pub(crate) fn skeleton_text(text: &str) -> (String, usize, usize, usize) {
 /// diacritics from a good share of the letters (diacritic stuffing: "hôw tö mäkë").
 pub(crate) fn skeleton_view(text: &str) -> Option<String> {
     let (out, folded, stripped, letters) = skeleton_text(text);
-    let diacritic_stuffing = stripped >= 3 && stripped * 4 >= letters;
+    // One accented letter in eight is already unusual for English; the checks below keep
+    // Vietnamese, Czech or French from being "decoded".
+    let diacritic_stuffing = stripped >= 2 && stripped * 8 >= letters;
     // Folding every look-alike turns Russian or Greek text into Latin gibberish, and stripping
     // accents from Vietnamese or Czech is not decoding anything: report the skeleton only when
     // it reveals English words that were not there.
