@@ -298,6 +298,9 @@ pub fn parse_templates(text: &str) -> Result<Vec<Template>, String> {
             answer: a.to_string(),
         });
     }
+    // Sorted, so that the file's key order (kept or not, depending on serde_json's features)
+    // does not change what is generated.
+    out.sort_by(|a, b| (&a.predicate, &a.question).cmp(&(&b.predicate, &b.question)));
     Ok(out)
 }
 
@@ -354,7 +357,7 @@ pub fn generate(
         .map(|t| (t.subject.as_str(), t.object.as_str()))
         .collect();
     let mut out = Vec::new();
-    for (ti, template) in templates.iter().enumerate() {
+    for template in templates {
         let mut facts: Vec<&Triple> = triples
             .iter()
             .filter(|t| same_predicate(&t.predicate, &template.predicate))
@@ -377,7 +380,12 @@ pub fn generate(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let mut rng = SplitMix64::new(seed ^ (ti as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // Seeded by the template itself, not its position: the JSON object's key order is not
+        // something to depend on (serde_json's `preserve_order` may be on in one build and off
+        // in another), and adding a template must not change the questions of the others.
+        let mut rng = SplitMix64::new(
+            seed ^ fnv1a(&template.predicate) ^ fnv1a(&template.question).rotate_left(17),
+        );
         rng.shuffle(&mut facts);
         let pred = local_name(&template.predicate).to_string();
         let mut made = 0;
@@ -396,7 +404,19 @@ pub fn generate(
                     c != fact.subject && !linked.contains(&(c, fact.object.as_str()))
                 }
             };
-            let candidates: Vec<&str> = pool.iter().copied().filter(|c| valid(c)).collect();
+            let unused = |c: &str| {
+                let pair = if by_object {
+                    (fact.subject.clone(), c.to_string())
+                } else {
+                    (c.to_string(), fact.object.clone())
+                };
+                !used.contains_key(&pair)
+            };
+            let candidates: Vec<&str> = pool
+                .iter()
+                .copied()
+                .filter(|c| valid(c) && unused(c))
+                .collect();
             if candidates.is_empty() {
                 continue;
             }
@@ -406,9 +426,7 @@ pub fn generate(
             } else {
                 (new, fact.object.as_str())
             };
-            if used.insert((s.to_string(), o.to_string()), ()).is_some() {
-                continue;
-            }
+            used.insert((s.to_string(), o.to_string()), ());
             let fill = |t: &str| {
                 t.replace("<new_subject>", &label(s))
                     .replace("<new_object>", &label(o))
@@ -430,6 +448,13 @@ pub fn generate(
         }
     }
     out
+}
+
+/// 64-bit FNV-1a: a hash that is the same in every build and process, for seeding.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 // ----------------------------------------------------------------------------------------------
