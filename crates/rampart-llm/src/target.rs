@@ -51,14 +51,14 @@ pub async fn open_target(
             model: model.map(str::to_string),
             ..HttpTargetConfig::default()
         };
-        return Ok(Arc::new(OpenAiModel::new(&config)?));
+        return open_http(&config).await;
     }
     if let Some(named) = section.targets.get(spec) {
         let mut config = named.clone();
         if let Some(m) = model {
             config.model = Some(m.to_string());
         }
-        return Ok(Arc::new(OpenAiModel::new(&config)?));
+        return open_http(&config).await;
     }
     let known: Vec<_> = section.targets.keys().map(String::as_str).collect();
     Err(LlmError::InvalidRequest(format!(
@@ -72,6 +72,18 @@ pub async fn open_target(
             )
         }
     )))
+}
+
+/// Opens an HTTP target and settles its model name now (asking `GET /models` when none is
+/// configured): the name identifies the target in stores and journals, and it must not change
+/// once the first request has been made, or a resumed run would not find what it stored. An
+/// unreachable server is not an error here; the first request reports it.
+async fn open_http(config: &HttpTargetConfig) -> Result<Arc<dyn ChatModel>, LlmError> {
+    let target = OpenAiModel::new(config)?;
+    if let Err(e) = target.model().await {
+        tracing::debug!(url = %target.base_url(), error = %e, "model name not resolved yet");
+    }
+    Ok(Arc::new(target))
 }
 
 /// Loads the local model: `model` may name a catalog chat model or a GGUF path.
