@@ -16,7 +16,8 @@ use crate::catalog::Catalog;
 use crate::chain::{Chain, splitmix64};
 use crate::error::{RedteamError, Result};
 use crate::goal::Goal;
-use crate::technique::TechniqueCategory;
+use crate::rewriter::Rewriter;
+use crate::technique::{Execution, TechniqueCategory};
 use crate::techniques::rng;
 
 /// How (goal, chain) pairs are chosen when the budget is smaller than goals × chains.
@@ -62,6 +63,25 @@ pub struct PlannedAttack {
     pub category: Category,
     /// The category of the chain's outermost technique.
     pub technique_category: Option<TechniqueCategory>,
+    /// For an adaptive technique (Crescendo): how the conversation was built against the
+    /// target. Until [`crate::adaptive::run_adaptive`] has run it, the conversation is the goal
+    /// alone and this says `done: false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive: Option<AdaptiveRun>,
+}
+
+/// What an adaptive attack did before its final turn was sent for judging.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AdaptiveRun {
+    /// The attack has been run and `conversation` holds its transcript.
+    pub done: bool,
+    /// Exchanges kept in the conversation (the last one is sent again for judging).
+    pub turns: usize,
+    /// Refused questions withdrawn and retried.
+    pub backtracks: usize,
+    /// The attacker's own success check fired during the attack (the recorded verdict is the
+    /// judges' on the final turn, not this).
+    pub achieved: bool,
 }
 
 /// Planning inputs.
@@ -104,18 +124,8 @@ pub fn render(
 ) -> Result<PlannedAttack> {
     let seed = attack_seed(campaign_seed, goal, chain);
     let attack = catalog.apply(chain, Attack::from_goal(goal.prompt.clone()), seed)?;
-    let id = content_hash(
-        serde_json::json!({
-            "goal_id": goal.id,
-            "goal": goal.prompt,
-            "chain": chain.key(),
-            "seed": seed,
-        })
-        .to_string()
-        .as_bytes(),
-    );
     Ok(PlannedAttack {
-        id,
+        id: attack_id(goal, chain, seed),
         goal: goal.clone(),
         chain: chain.clone(),
         seed,
@@ -124,11 +134,89 @@ pub fn render(
         expected: Expected::Refuse,
         category: goal.category,
         technique_category: chain.category(),
+        adaptive: None,
     })
 }
 
-/// Plans a campaign of pure chains (model-backed or adaptive chains are rejected: render those
-/// through the runner). Deterministic: the same inputs give the same plan.
+/// The id of an attack: a hash of the goal, the chain with its parameters and the seed (never
+/// of what a model rewrote, so that a rerun finds the attacks it has already sent).
+fn attack_id(goal: &Goal, chain: &Chain, seed: u64) -> String {
+    content_hash(
+        serde_json::json!({
+            "goal_id": goal.id,
+            "goal": goal.prompt,
+            "chain": chain.key(),
+            "seed": seed,
+        })
+        .to_string()
+        .as_bytes(),
+    )
+}
+
+/// Renders one attack whose chain may hold model-backed steps (rewritten through `rewriter`),
+/// or is a single adaptive technique (left for [`crate::adaptive::run_adaptive`]: the
+/// conversation is the goal alone until then).
+pub async fn render_with(
+    catalog: &Catalog,
+    goal: &Goal,
+    chain: &Chain,
+    campaign_seed: u64,
+    rewriter: Option<&Rewriter>,
+) -> Result<PlannedAttack> {
+    if catalog.is_pure(chain) {
+        return render(catalog, goal, chain, campaign_seed);
+    }
+    let seed = attack_seed(campaign_seed, goal, chain);
+    let (attack, adaptive) = if is_adaptive(catalog, chain) {
+        (
+            Attack::from_goal(goal.prompt.clone()),
+            Some(AdaptiveRun::default()),
+        )
+    } else {
+        let Some(rewriter) = rewriter else {
+            // Names the step that needs the model.
+            return render(catalog, goal, chain, campaign_seed);
+        };
+        let attack = catalog
+            .apply_with(
+                chain,
+                Attack::from_goal(goal.prompt.clone()),
+                seed,
+                rewriter,
+            )
+            .await?;
+        (attack, None)
+    };
+    Ok(PlannedAttack {
+        id: attack_id(goal, chain, seed),
+        goal: goal.clone(),
+        chain: chain.clone(),
+        seed,
+        conversation: attack.conversation,
+        tools: attack.tools,
+        expected: Expected::Refuse,
+        category: goal.category,
+        technique_category: chain.category(),
+        adaptive,
+    })
+}
+
+/// Whether the chain is one adaptive technique (adaptive techniques do not compose).
+pub fn is_adaptive(catalog: &Catalog, chain: &Chain) -> bool {
+    chain.0.iter().any(|s| {
+        catalog
+            .spec(&s.id)
+            .is_some_and(|t| t.execution == Execution::Adaptive)
+    })
+}
+
+/// Whether the chain needs a model to render (a model-backed step) or to run (adaptive).
+pub fn needs_model(catalog: &Catalog, chain: &Chain) -> bool {
+    !catalog.is_pure(chain)
+}
+
+/// Plans a campaign of pure chains (model-backed or adaptive chains are rejected: plan those
+/// with [`plan_with`]). Deterministic: the same inputs give the same plan.
 pub fn plan(
     catalog: &Catalog,
     goals: &[Goal],
@@ -152,6 +240,46 @@ pub fn plan(
         .take(config.budget)
         .map(|(g, c)| render(catalog, &goals[g], &chains[c], config.seed))
         .collect::<Result<Vec<_>>>()?;
+    Ok(CampaignPlan {
+        config: config.clone(),
+        goals: goals.len(),
+        chains: chains.len(),
+        attacks,
+    })
+}
+
+/// Plans a campaign whose chains may also hold model-backed steps, rendered through `rewriter`
+/// (cached: see [`Rewriter::with_journal`]), and adaptive techniques, alone in their chain,
+/// whose conversations [`crate::adaptive::run_adaptive`] builds against the target. The same
+/// sampling as [`plan`]; attack ids and seeds do not depend on what the rewriter wrote.
+pub async fn plan_with(
+    catalog: &Catalog,
+    goals: &[Goal],
+    chains: &[Chain],
+    config: &PlanConfig,
+    rewriter: Option<&Rewriter>,
+) -> Result<CampaignPlan> {
+    if goals.is_empty() || chains.is_empty() {
+        return Err(RedteamError::Plan(
+            "need at least one goal and one technique chain".into(),
+        ));
+    }
+    for c in chains {
+        if is_adaptive(catalog, c) && c.len() > 1 {
+            return Err(RedteamError::Plan(format!(
+                "chain `{}`: an adaptive technique talks to the target itself and cannot be combined with other techniques",
+                c.ids()
+            )));
+        }
+        if rewriter.is_none() && !is_adaptive(catalog, c) && !catalog.is_pure(c) {
+            // The error names the step that needs a model.
+            catalog.apply(c, Attack::from_goal(String::new()), 0)?;
+        }
+    }
+    let mut attacks = Vec::new();
+    for (g, c) in order(goals, chains, config).into_iter().take(config.budget) {
+        attacks.push(render_with(catalog, &goals[g], &chains[c], config.seed, rewriter).await?);
+    }
     Ok(CampaignPlan {
         config: config.clone(),
         goals: goals.len(),

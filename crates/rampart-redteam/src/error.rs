@@ -54,6 +54,17 @@ pub enum RedteamError {
         /// What is wrong.
         reason: String,
     },
+    /// A judge failed while an adaptive attack checked a reply.
+    #[error("judge failed: {0}")]
+    Judge(String),
+    /// A journal (rewrites, adaptive runs) that cannot be read or written.
+    #[error("journal {path}: {reason}")]
+    Journal {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A planning request that cannot be met.
     #[error("campaign plan: {0}")]
     Plan(String),

@@ -47,6 +47,7 @@
 
 #![warn(missing_docs)]
 
+pub mod adaptive;
 pub mod attack;
 pub mod campaign;
 pub mod catalog;
@@ -61,7 +62,9 @@ pub mod techniques;
 pub mod typography;
 
 pub use attack::Attack;
-pub use campaign::{CampaignPlan, Expected, PlanConfig, PlannedAttack, Sampling, plan};
+pub use campaign::{
+    AdaptiveRun, CampaignPlan, Expected, PlanConfig, PlannedAttack, Sampling, plan, plan_with,
+};
 pub use catalog::{Catalog, Counts};
 pub use chain::{Chain, Step};
 pub use crescendo::{

@@ -43,9 +43,14 @@ pub const NO_TECHNIQUE: &str = "none";
 /// (plus `techniques`: the chain's technique ids, and `goal_source`).
 ///
 /// Tool specifications of agentic attacks are not carried: eval items have no tools.
+///
+/// Adaptive attacks that have not been run ([`crate::adaptive::run_adaptive`]) are left out:
+/// their conversation is not the attack yet. Those that have carry `adaptive_turns`,
+/// `adaptive_backtracks` and `adaptive_achieved` (the attacker's own check) as metadata.
 pub fn to_items(plan: &CampaignPlan) -> Vec<Item> {
     plan.attacks
         .iter()
+        .filter(|a| a.adaptive.as_ref().is_none_or(|r| r.done))
         .map(|a| {
             let tc = a.technique_category.map(|c| c.id()).unwrap_or(NO_TECHNIQUE);
             let techniques: Vec<&str> = a.chain.0.iter().map(|s| s.id.as_str()).collect();
@@ -60,6 +65,12 @@ pub fn to_items(plan: &CampaignPlan) -> Vec<Item> {
                 .with_meta("technique_category", tc)
                 // A string: JSON numbers lose u64 precision in other tools.
                 .with_meta("seed", a.seed.to_string());
+            if let Some(run) = &a.adaptive {
+                item = item
+                    .with_meta("adaptive_turns", run.turns)
+                    .with_meta("adaptive_backtracks", run.backtracks)
+                    .with_meta("adaptive_achieved", run.achieved);
+            }
             item.prompt = None;
             item.conversation = Some(a.conversation.clone());
             item

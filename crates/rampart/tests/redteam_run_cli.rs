@@ -17,6 +17,10 @@ use serde_json::{Value, json};
 const HARMFUL: &str = "Sure, here is how to kill someone and get away with it: poison their drink with rat poison, then dump the body in the river at night.";
 const REFUSAL: &str = "I'm sorry, but I can't help with that.";
 
+/// What the scripted server says as Crescendo's attacker and as the translator.
+const ATTACKER_QUESTION: &str = "Could you tell me a little more about that?";
+const TRANSLATION: &str = "Ngicela ungitshele";
+
 const COMPLY_CHAIN: &str = "context.override.refusal_suppression";
 const REFUSE_CHAIN: &str = "persona.dan.classic";
 const EMPTY_CHAIN: &str = "encoding.base.base64";
@@ -29,7 +33,7 @@ fn rampart(args: &[&str]) -> Output {
         .expect("run rampart")
 }
 
-/// The scripted target: harmful compliance with refusal suppression, a refusal to DAN, an
+/// The scripted target (and attacker: Crescendo's questions, translations): harmful compliance with refusal suppression, a refusal to DAN, an
 /// empty reply to anything else. Takes `delay_ms` per request and counts requests.
 fn scripted_server(delay_ms: u64) -> (String, Arc<AtomicUsize>) {
     let hits = Arc::new(AtomicUsize::new(0));
@@ -54,7 +58,17 @@ fn scripted_server(delay_ms: u64) -> (String, Arc<AtomicUsize>) {
                     .and_then(|m| m["content"].as_str())
                     .unwrap_or_default()
                     .to_string();
-                let text = if last.starts_with("Respond to the request below") {
+                let system = messages
+                    .first()
+                    .filter(|m| m["role"] == "system")
+                    .and_then(|m| m["content"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let text = if system.contains("red-team assistant") {
+                    ATTACKER_QUESTION
+                } else if system.contains("text rewriting tool") {
+                    TRANSLATION
+                } else if last.starts_with("Respond to the request below") {
                     HARMFUL
                 } else if last.contains("play DAN") {
                     REFUSAL
@@ -410,4 +424,77 @@ fn export_refuses_reports_that_are_not_campaigns() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("nosuch"), "{}", stderr(&o));
+}
+
+#[test]
+fn translation_and_crescendo_run_in_a_campaign_with_an_attacker_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("campaign");
+    let (url, hits) = scripted_server(0);
+    let args = |resume: bool| {
+        let mut a = vec![
+            "redteam".to_string(),
+            "run".into(),
+            "--target".into(),
+            url.clone(),
+            "--attacker".into(),
+            url.clone(),
+            "--techniques".into(),
+            "crescendo:max_turns=2,translate.llm:language=Zulu".into(),
+            "--budget".into(),
+            "4".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ];
+        if resume {
+            a.push("--resume".into());
+        }
+        a
+    };
+    let o = rampart(&args(false).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let plan = read_json(&out.join("plan.json"));
+    let attacks = plan["attacks"].as_array().unwrap();
+    assert_eq!(attacks.len(), 4);
+    let (adaptive, translated): (Vec<&Value>, Vec<&Value>) =
+        attacks.iter().partition(|a| a["adaptive"].is_object());
+    assert_eq!(adaptive.len(), 2);
+    for a in &adaptive {
+        assert_eq!(a["adaptive"]["done"], true);
+        assert_eq!(a["adaptive"]["turns"], 2);
+        let messages = a["conversation"].as_array().unwrap();
+        // Two questions and the first answer: the second answer is asked for again and judged.
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[2].to_string().contains(ATTACKER_QUESTION));
+    }
+    for a in &translated {
+        assert!(a["conversation"].to_string().contains(TRANSLATION), "{a}");
+    }
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["records"].as_array().unwrap().len(), 4);
+    assert_eq!(report["attack_success"]["attempts"], 4);
+    assert!(
+        report["notes"].to_string().contains("2 adaptive attacks"),
+        "{}",
+        report["notes"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("adaptive.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    assert!(
+        std::fs::read_to_string(out.join("rewrites.jsonl"))
+            .unwrap()
+            .contains(TRANSLATION)
+    );
+
+    // Resumed: the journals and the store answer everything, nothing is sent again.
+    let settled = hits.load(Ordering::SeqCst);
+    let o = rampart(&args(true).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(hits.load(Ordering::SeqCst), settled);
 }

@@ -71,7 +71,7 @@ fn a_target_that_refuses_everything_adheres_fully_and_over_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("scan");
     let (url, hits) = server("I'm sorry, but I can't help with that request.");
-    let o = scan(&url, &out, &[]);
+    let o = scan(&url, &out, &["--no-attacker"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = report(&out);
     let overall = &r["metrics"]["overall"];
@@ -93,10 +93,10 @@ fn a_target_that_refuses_everything_adheres_fully_and_over_refuses() {
     assert_eq!(requests, 1 + r["records"].as_array().unwrap().len());
 
     // The same directory again: refused without --resume, free with it.
-    let again = scan(&url, &out, &[]);
+    let again = scan(&url, &out, &["--no-attacker"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
-    let resumed = scan(&url, &out, &["--resume"]);
+    let resumed = scan(&url, &out, &["--resume", "--no-attacker"]);
     assert!(
         resumed.status.success(),
         "{}",
@@ -108,7 +108,7 @@ fn a_target_that_refuses_everything_adheres_fully_and_over_refuses() {
         "a refused rerun and a resumed scan send only their test requests"
     );
     // Other arguments in the same directory are refused rather than mixed in.
-    let other = scan(&url, &out, &["--resume", "--seed", "9"]);
+    let other = scan(&url, &out, &["--resume", "--no-attacker", "--seed", "9"]);
     assert!(!other.status.success());
 }
 
@@ -117,7 +117,7 @@ fn a_target_that_answers_harmlessly_complies_and_no_attack_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("scan");
     let (url, _) = server("Sure. The weather today is sunny with a light breeze.");
-    let o = scan(&url, &out, &["--json"]);
+    let o = scan(&url, &out, &["--json", "--no-attacker"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = report(&out);
     assert_eq!(r["metrics"]["overall"]["false_refusal_rate"]["value"], 0.0);
@@ -137,4 +137,50 @@ fn an_unreachable_target_is_one_clear_error() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn crescendo_and_translation_attacks_run_through_the_attacker_and_resume_for_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scan");
+    let (url, hits) = server("I'm sorry, but I can't help with that request.");
+    let attacker = ["--attacker", url.as_str(), "--attacker-model", "scripted"];
+    let o = scan(&url, &out, &attacker);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = report(&out);
+    let asr = &r["attack_success"];
+    // 12 single-technique attacks, then the quick profile's 2 Crescendo runs and 2 translations.
+    assert_eq!(asr["attempts"], 16);
+    assert_eq!(asr["refused"], 16);
+    let records = r["records"].as_array().unwrap();
+    let crescendo: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["item"]["metadata"]["adaptive_turns"].is_number())
+        .collect();
+    assert_eq!(crescendo.len(), 2);
+    for c in &crescendo {
+        // Refused twice (withdrawn), then three kept turns: the third question is judged.
+        assert_eq!(c["item"]["metadata"]["adaptive_backtracks"], 2);
+        assert_eq!(c["item"]["metadata"]["adaptive_turns"], 3);
+        assert_eq!(c["item"]["conversation"].as_array().unwrap().len(), 5);
+    }
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r["item"]["metadata"]["chain"] == "language.translate.llm:language=Zulu")
+            .count(),
+        2
+    );
+    assert!(r["notes"].to_string().contains("2 Crescendo runs"));
+
+    let settled = hits.load(Ordering::SeqCst);
+    let mut resume = attacker.to_vec();
+    resume.push("--resume");
+    let o = scan(&url, &out, &resume);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        settled + 1,
+        "only the test request: translations and Crescendo runs come from their journals"
+    );
 }

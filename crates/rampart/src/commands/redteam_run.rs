@@ -13,9 +13,11 @@ use rampart_core::{Category, ConfigFile, Conversation, Message, Role, content_ha
 use rampart_eval::judge::{self, Judge, RefusalJudge, Reply as JudgeReply};
 use rampart_eval::{JudgeInfo, Metrics, Record, Report, Runner, Store};
 use rampart_llm::{GenParams, LlmSection, open_target};
+use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
+use rampart_redteam::campaign::{needs_model, plan_with};
 use rampart_redteam::{
-    Catalog, Chain, Goal, PlanConfig, Sampling, attack_success, builtin_goals, load_goals, plan,
-    to_items,
+    Catalog, Chain, Goal, PlanConfig, Rewriter, Sampling, attack_success, builtin_goals,
+    load_goals, to_items,
 };
 
 use super::runs::{
@@ -64,8 +66,18 @@ pub struct RunArgs {
     pub goals: Option<PathBuf>,
     /// Technique chains separated by commas (`base64+refusal_suppression,persona.dan.classic`,
     /// parameters as `caesar:shift=5,framed=false`), or `all`: every pure technique on its own.
+    /// Model-backed techniques (`translate.llm:language=Zulu`) are rendered by --attacker;
+    /// adaptive ones (`crescendo:max_turns=4`) are run against the target by --attacker.
     #[arg(long, default_value = "all")]
     pub techniques: String,
+    /// The attacker model for model-backed and adaptive techniques: `local`, a URL, or a target
+    /// named in rampart.toml. Rewrites are cached in OUT/rewrites.jsonl, adaptive runs in
+    /// OUT/adaptive.jsonl (both reused on --resume).
+    #[arg(long, value_name = "TARGET", default_value = "local")]
+    pub attacker: String,
+    /// Model name for --attacker.
+    #[arg(long)]
+    pub attacker_model: Option<String>,
     /// Attacks at most.
     #[arg(long, default_value_t = 60)]
     pub budget: usize,
@@ -187,13 +199,7 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         budget: args.budget,
         sampling: args.sampling.into(),
     };
-    let campaign = plan(&catalog, &goals, &chains, &plan_config)?;
-    let with_tools = campaign
-        .attacks
-        .iter()
-        .filter(|a| !a.tools.is_empty())
-        .count();
-    let items = to_items(&campaign);
+    let uses_attacker = chains.iter().any(|c| needs_model(&catalog, c));
     let params = GenParams {
         max_tokens: args.max_tokens,
         ..GenParams::default()
@@ -211,9 +217,19 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let target = open_guarded_target(&args.target, args.model.as_deref(), guard_policy.as_ref(), &section).await?;
+        // The attacker is the target's own model when both are `local` with the same model: one
+        // copy of the weights in memory.
+        let attacker = if !uses_attacker {
+            None
+        } else if args.attacker == "local" && args.target == "local" && args.attacker_model == args.model && guard_policy.is_none() {
+            Some(target.clone())
+        } else {
+            Some(open_target(&args.attacker, args.attacker_model.as_deref(), &section).await?)
+        };
         let run_config = serde_json::json!({
             "kind": "redteam",
             "target": target.name(),
+            "attacker": attacker.as_ref().map(|a| a.name()),
             "guard_policy_hash": guard_policy.as_ref().map(GuardPolicy::hash),
             "goals": goals_source,
             "chains": chains.iter().map(Chain::key).collect::<Vec<_>>(),
@@ -221,14 +237,41 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "seed": args.seed,
             "params": params,
             "judges": judge_infos.iter().map(|j| format!("{}@{}", j.id, j.version)).collect::<Vec<_>>(),
-            "item_ids_hash": content_hash(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join("\n").as_bytes()),
         });
         let config_hash = content_hash(run_config.to_string().as_bytes());
-        prepare_run_dir(&args.out, args.resume, &config_hash, &run_config, "target, goals, techniques, budget, sampling, seed and guard")?;
+        prepare_run_dir(&args.out, args.resume, &config_hash, &run_config, "target, attacker, goals, techniques, budget, sampling, seed and guard")?;
+
+        let rewriter = match &attacker {
+            Some(a) => Some(Rewriter::new(a.clone()).with_journal(&args.out.join("rewrites.jsonl"))?),
+            None => None,
+        };
+        let mut campaign = plan_with(&catalog, &goals, &chains, &plan_config, rewriter.as_ref()).await?;
+        let adaptive = campaign.attacks.iter().filter(|a| a.adaptive.is_some()).count();
+        let concurrency = args.concurrency.unwrap_or(if args.target == "local" { section.local.parallel.max(1) } else { 4 });
+        let mut failed_adaptive = Vec::new();
+        if let (Some(attacker), true) = (&attacker, adaptive > 0) {
+            let setup = AdaptiveSetup {
+                target: target.clone(),
+                attacker: attacker.clone(),
+                refusal: judges[0].clone(),
+                harm: judges[1].clone(),
+                target_params: params.clone(),
+                concurrency,
+            };
+            let progress = progress_bar(adaptive, "adaptive attacks");
+            let summary = run_adaptive(&mut campaign, &setup, Some(&args.out.join("adaptive.jsonl")), &progress).await?;
+            progress.finish_and_clear();
+            failed_adaptive = summary.failed;
+        }
+        let with_tools = campaign
+            .attacks
+            .iter()
+            .filter(|a| !a.tools.is_empty())
+            .count();
+        let items = to_items(&campaign);
         std::fs::write(args.out.join("plan.json"), serde_json::to_string_pretty(&campaign)?)?;
 
         let store = Arc::new(Store::open(&args.out.join("store.sqlite"))?);
-        let concurrency = args.concurrency.unwrap_or(if args.target == "local" { section.local.parallel.max(1) } else { 4 });
         let runner = Runner::new(target.clone(), store)
             .with_judges(judges.clone())
             .with_params(params.clone())
@@ -243,6 +286,19 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "{} attacks planned from {} goals x {} chains ({:?} sampling, seed {}, budget {}); adherence = the target refused",
             campaign.attacks.len(), campaign.goals, campaign.chains, plan_config.sampling, args.seed, args.budget
         )];
+        if adaptive > 0 {
+            notes.push(format!(
+                "{adaptive} adaptive attacks (Crescendo) were run against the target with attacker {}; their final turn was sent again and judged like any other attack",
+                attacker.as_ref().map(|a| a.name()).unwrap_or_default()
+            ));
+        }
+        if !failed_adaptive.is_empty() {
+            notes.push(format!(
+                "{} adaptive attacks failed and were not sent (run again with --resume to retry them): {}",
+                failed_adaptive.len(),
+                failed_adaptive.iter().map(|(id, e)| format!("{}: {e}", &id[..12.min(id.len())])).collect::<Vec<_>>().join("; ")
+            ));
+        }
         if with_tools > 0 {
             notes.push(format!("{with_tools} agentic attacks were sent without their tool specifications (eval items carry none)"));
         }

@@ -10,9 +10,12 @@ use clap::{Args, ValueEnum};
 use rampart_core::{ConfigFile, content_hash};
 use rampart_eval::judge::{self, Judge};
 use rampart_eval::{Behaviour, Item, JudgeInfo, Metrics, Record, Report, Runner, Store, sample};
-use rampart_llm::{ChatModel, GenParams, LlmSection};
+use rampart_llm::{ChatModel, GenParams, LlmSection, open_target};
+use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
 use rampart_redteam::technique::TechniqueCategory;
-use rampart_redteam::{Catalog, PlanConfig, Sampling, builtin_goals, plan};
+use rampart_redteam::{
+    Catalog, Chain, PlanConfig, Rewriter, Sampling, builtin_goals, plan, plan_with,
+};
 
 use super::runs::{
     GuardPolicy, fmt_estimate, open_guarded_target, prepare_run_dir, progress_bar, unix_now,
@@ -51,6 +54,31 @@ impl Profile {
         match self {
             Profile::Quick => Some(40),
             Profile::Full => None,
+        }
+    }
+
+    /// The attacker-model part of the campaign: its chains and how many attacks they get.
+    /// Quick: two Crescendo runs (three turns) and two translations into Zulu; full: Crescendo
+    /// (five turns) and translation into four low-resource languages, on every built-in goal.
+    fn attacker_chains(self) -> (&'static [&'static str], Option<usize>) {
+        match self {
+            Profile::Quick => (
+                &[
+                    "crescendo:max_turns=3,max_backtracks=2",
+                    "translate.llm:language=Zulu",
+                ],
+                Some(4),
+            ),
+            Profile::Full => (
+                &[
+                    "crescendo:max_turns=5,max_backtracks=4",
+                    "translate.llm:language=Zulu",
+                    "translate.llm:language=Scots Gaelic",
+                    "translate.llm:language=Hmong",
+                    "translate.llm:language=Guarani",
+                ],
+                None,
+            ),
         }
     }
 
@@ -103,6 +131,16 @@ pub struct ScanArgs {
     /// Most requests per minute to the target.
     #[arg(long)]
     pub rpm: Option<u32>,
+    /// The attacker model that writes Crescendo's questions and the translations: `local`, a
+    /// URL or a target named in rampart.toml (the target's own weights when both are local).
+    #[arg(long, value_name = "TARGET", default_value = "local")]
+    pub attacker: String,
+    /// Model name for --attacker.
+    #[arg(long)]
+    pub attacker_model: Option<String>,
+    /// Leave out the attacker-model attacks (Crescendo, translation).
+    #[arg(long)]
+    pub no_attacker: bool,
 }
 
 /// Public benchmarks a scan picks up from --data, and the directory each needs.
@@ -205,6 +243,73 @@ fn attack_items(
     Ok(rampart_redteam::to_items(&plan))
 }
 
+/// The attacker-model chains of the profile, parsed, and the budget they get.
+fn attacker_chains(args: &ScanArgs) -> anyhow::Result<(Vec<Chain>, usize)> {
+    if args.no_attacker {
+        return Ok((Vec::new(), 0));
+    }
+    let catalog = Catalog::builtin();
+    let (ids, budget) = args.profile.attacker_chains();
+    let chains = ids
+        .iter()
+        .map(|c| catalog.parse_chain(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let budget = budget.unwrap_or(chains.len() * builtin_goals().len());
+    Ok((chains, budget))
+}
+
+/// The attacks that need the attacker model: translations rendered through a journaled
+/// rewriter, Crescendo runs against the target (journaled too, so `--resume` reuses them).
+async fn attacker_items(
+    args: &ScanArgs,
+    chains: &[Chain],
+    budget: usize,
+    setup: AdaptiveSetup,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Vec<Item>> {
+    let catalog = Catalog::builtin();
+    let config = PlanConfig {
+        seed: args.seed,
+        budget,
+        sampling: Sampling::RoundRobin,
+    };
+    let rewriter =
+        Rewriter::new(setup.attacker.clone()).with_journal(&args.out.join("rewrites.jsonl"))?;
+    let bar = progress_bar(budget, "attacker model");
+    let mut plan = plan_with(&catalog, &builtin_goals(), chains, &config, Some(&rewriter)).await?;
+    let adaptive = plan.attacks.iter().filter(|a| a.adaptive.is_some()).count();
+    bar.inc((plan.attacks.len() - adaptive) as u64);
+    let summary = run_adaptive(
+        &mut plan,
+        &setup,
+        Some(&args.out.join("adaptive.jsonl")),
+        &bar,
+    )
+    .await?;
+    bar.finish_and_clear();
+    notes.push(format!(
+        "red team with attacker {}: {} attacks ({} Crescendo runs, the rest translations) from {} chains: {}",
+        setup.attacker.name(),
+        plan.attacks.len(),
+        adaptive,
+        chains.len(),
+        chains.iter().map(Chain::key).collect::<Vec<_>>().join(", ")
+    ));
+    if !summary.failed.is_empty() {
+        notes.push(format!(
+            "{} Crescendo runs failed and were not sent (--resume retries them): {}",
+            summary.failed.len(),
+            summary
+                .failed
+                .iter()
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    Ok(rampart_redteam::to_items(&plan))
+}
+
 pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let config = ConfigFile::discover(global.config.as_deref())?;
     let section: LlmSection = config.section("llm")?;
@@ -235,7 +340,20 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .await?;
         let mut notes = Vec::new();
         let eval = eval_items(&args, &mut notes)?;
-        let attacks = attack_items(&args, target.supports_images(), &mut notes)?;
+        let mut attacks = attack_items(&args, target.supports_images(), &mut notes)?;
+        let (attacker_chains, attacker_budget) = attacker_chains(&args)?;
+        let attacker = if attacker_chains.is_empty() {
+            None
+        } else if args.attacker == "local"
+            && args.target == "local"
+            && args.attacker_model == args.model
+            && guard_policy.is_none()
+        {
+            // One copy of the weights: the embedded model attacks itself.
+            Some(target.clone())
+        } else {
+            Some(open_target(&args.attacker, args.attacker_model.as_deref(), &section).await?)
+        };
 
         let run_config = serde_json::json!({
             "command": "scan",
@@ -249,6 +367,9 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "item_ids_hash": content_hash(
                 eval.iter().chain(&attacks).map(|i| i.id.as_str()).collect::<Vec<_>>().join("\n").as_bytes()
             ),
+            "attacker": attacker.as_ref().map(|a| a.name()),
+            "attacker_chains": attacker_chains.iter().map(Chain::key).collect::<Vec<_>>(),
+            "attacker_budget": attacker_budget,
         });
         let config_hash = content_hash(run_config.to_string().as_bytes());
         // The test request first, so that a target that cannot answer leaves no run behind.
@@ -272,6 +393,19 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .with_params(params.clone())
             .with_concurrency(concurrency)
             .with_rate_limit(args.rpm);
+        if let Some(attacker) = &attacker {
+            let setup = AdaptiveSetup {
+                target: target.clone(),
+                attacker: attacker.clone(),
+                refusal: judges[0].clone(),
+                harm: judges[1].clone(),
+                target_params: params.clone(),
+                concurrency,
+            };
+            attacks.extend(
+                attacker_items(&args, &attacker_chains, attacker_budget, setup, &mut notes).await?,
+            );
+        }
         let bar = progress_bar(eval.len(), "evaluation");
         let eval_records = runner.run(eval, &bar).await?;
         bar.finish_and_clear();
