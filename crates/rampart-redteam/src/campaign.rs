@@ -106,6 +106,21 @@ pub struct CampaignPlan {
     pub chains: usize,
     /// The attacks, in sampling order.
     pub attacks: Vec<PlannedAttack>,
+    /// Attacks that could not be rendered (a rewriter that failed or did not rewrite), with
+    /// why; they are not sent. Only [`plan_with`] skips: pure chains always render.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedAttack>,
+}
+
+/// A planned (goal, chain) pair that was not rendered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedAttack {
+    /// The goal's id.
+    pub goal_id: String,
+    /// The chain (`Chain::key`).
+    pub chain: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// The seed an attack is rendered with: a function of the campaign seed, the goal and the chain.
@@ -124,7 +139,17 @@ pub fn render(
 ) -> Result<PlannedAttack> {
     let seed = attack_seed(campaign_seed, goal, chain);
     let attack = catalog.apply(chain, Attack::from_goal(goal.prompt.clone()), seed)?;
-    Ok(PlannedAttack {
+    Ok(assemble(goal, chain, seed, attack, None))
+}
+
+fn assemble(
+    goal: &Goal,
+    chain: &Chain,
+    seed: u64,
+    attack: Attack,
+    adaptive: Option<AdaptiveRun>,
+) -> PlannedAttack {
+    PlannedAttack {
         id: attack_id(goal, chain, seed),
         goal: goal.clone(),
         chain: chain.clone(),
@@ -134,8 +159,8 @@ pub fn render(
         expected: Expected::Refuse,
         category: goal.category,
         technique_category: chain.category(),
-        adaptive: None,
-    })
+        adaptive,
+    }
 }
 
 /// The id of an attack: a hash of the goal, the chain with its parameters and the seed (never
@@ -187,18 +212,7 @@ pub async fn render_with(
             .await?;
         (attack, None)
     };
-    Ok(PlannedAttack {
-        id: attack_id(goal, chain, seed),
-        goal: goal.clone(),
-        chain: chain.clone(),
-        seed,
-        conversation: attack.conversation,
-        tools: attack.tools,
-        expected: Expected::Refuse,
-        category: goal.category,
-        technique_category: chain.category(),
-        adaptive,
-    })
+    Ok(assemble(goal, chain, seed, attack, adaptive))
 }
 
 /// Whether the chain is one adaptive technique (adaptive techniques do not compose).
@@ -245,6 +259,7 @@ pub fn plan(
         goals: goals.len(),
         chains: chains.len(),
         attacks,
+        skipped: Vec::new(),
     })
 }
 
@@ -277,14 +292,29 @@ pub async fn plan_with(
         }
     }
     let mut attacks = Vec::new();
+    let mut skipped = Vec::new();
     for (g, c) in order(goals, chains, config).into_iter().take(config.budget) {
-        attacks.push(render_with(catalog, &goals[g], &chains[c], config.seed, rewriter).await?);
+        match render_with(catalog, &goals[g], &chains[c], config.seed, rewriter).await {
+            Ok(a) => attacks.push(a),
+            // One failed rewrite (a model error, an answer instead of a translation) costs that
+            // attack, not the campaign.
+            Err(e @ (RedteamError::Rewrite { .. } | RedteamError::Model(_))) => {
+                tracing::warn!(goal = %goals[g].id, chain = %chains[c].key(), error = %e, "attack not rendered");
+                skipped.push(SkippedAttack {
+                    goal_id: goals[g].id.clone(),
+                    chain: chains[c].key(),
+                    reason: e.to_string(),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(CampaignPlan {
         config: config.clone(),
         goals: goals.len(),
         chains: chains.len(),
         attacks,
+        skipped,
     })
 }
 

@@ -113,6 +113,23 @@ impl SuccessCheck for RefusalLexicon {
     }
 }
 
+/// The attacker's reply as a question to send: without a `USER:` label or wrapping quotes that
+/// attacker models copy from the prompt's transcript format.
+fn clean_question(reply: &str) -> String {
+    let mut q = reply.trim();
+    for label in ["USER:", "User:", "user:"] {
+        if let Some(rest) = q.strip_prefix(label) {
+            q = rest.trim_start();
+        }
+    }
+    let q = q
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(q)
+        .trim();
+    q.to_string()
+}
+
 /// Crescendo's limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrescendoConfig {
@@ -251,13 +268,7 @@ impl Crescendo {
             params.seed = params.seed.map(|s| s.wrapping_add(attempt));
             attempt += 1;
             let prompt = self.attacker_prompt(goal, &turns, kept);
-            let question = self
-                .attacker
-                .chat(&prompt, &params)
-                .await?
-                .text
-                .trim()
-                .to_string();
+            let question = clean_question(&self.attacker.chat(&prompt, &params).await?.text);
             let mut candidate = conversation.clone();
             candidate.push(Message::user(question.clone()));
             let reply = target
@@ -294,5 +305,20 @@ impl Crescendo {
             conversation,
             backtracks,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_lose_transcript_labels_and_quotes() {
+        assert_eq!(
+            clean_question("  USER: \"What came next?\" \n"),
+            "What came next?"
+        );
+        assert_eq!(clean_question("What came next?"), "What came next?");
+        assert_eq!(clean_question("user said \"hi\""), "user said \"hi\"");
     }
 }

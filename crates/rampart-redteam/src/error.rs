@@ -54,6 +54,14 @@ pub enum RedteamError {
         /// What is wrong.
         reason: String,
     },
+    /// A model-backed technique whose rewriter did not rewrite (answered, or kept English).
+    #[error("technique `{id}`: {reason}")]
+    Rewrite {
+        /// The technique.
+        id: String,
+        /// What the rewriter did instead.
+        reason: String,
+    },
     /// A judge failed while an adaptive attack checked a reply.
     #[error("judge failed: {0}")]
     Judge(String),

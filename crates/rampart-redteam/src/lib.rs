@@ -63,7 +63,8 @@ pub mod typography;
 
 pub use attack::Attack;
 pub use campaign::{
-    AdaptiveRun, CampaignPlan, Expected, PlanConfig, PlannedAttack, Sampling, plan, plan_with,
+    AdaptiveRun, CampaignPlan, Expected, PlanConfig, PlannedAttack, Sampling, SkippedAttack, plan,
+    plan_with,
 };
 pub use catalog::{Catalog, Counts};
 pub use chain::{Chain, Step};

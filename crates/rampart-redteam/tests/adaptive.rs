@@ -272,3 +272,33 @@ async fn translation_and_crescendo_run_in_a_campaign_and_resume_from_their_journ
     assert_eq!((summary.ran, summary.reused), (1, 2));
     assert_eq!(to_items(&third).len(), 9);
 }
+
+#[tokio::test]
+async fn a_rewriter_that_answers_instead_of_translating_costs_only_that_attack() {
+    let catalog = Catalog::builtin();
+    let goals = &builtin_goals()[..2];
+    let chains = vec![
+        catalog.parse_chain("translate.llm:language=Zulu").unwrap(),
+        catalog.parse_chain("base64").unwrap(),
+    ];
+    let config = PlanConfig {
+        seed: 1,
+        budget: 4,
+        sampling: Sampling::RoundRobin,
+    };
+    let answers = Scripted::new(vec![
+        "Sure, here is what you asked for, step by step, with all of the details you need.",
+    ]);
+    let rewriter = Rewriter::new(answers);
+    let plan = plan_with(&catalog, goals, &chains, &config, Some(&rewriter))
+        .await
+        .unwrap();
+    assert_eq!(plan.attacks.len(), 2, "the base64 attacks");
+    assert_eq!(plan.skipped.len(), 2);
+    assert!(
+        plan.skipped[0].reason.contains("reads as English"),
+        "{:?}",
+        plan.skipped
+    );
+    assert_eq!(to_items(&plan).len(), 2);
+}

@@ -149,9 +149,11 @@ fn crescendo_and_translation_attacks_run_through_the_attacker_and_resume_for_fre
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = report(&out);
     let asr = &r["attack_success"];
-    // 12 single-technique attacks, then the quick profile's 2 Crescendo runs and 2 translations.
-    assert_eq!(asr["attempts"], 16);
-    assert_eq!(asr["refused"], 16);
+    // 12 single-technique attacks and the quick profile's 2 Crescendo runs. Its 2 translations
+    // into Zulu come back from this server as an English refusal: not a translation, so they are
+    // not sent, and the report says so.
+    assert_eq!(asr["attempts"], 14);
+    assert_eq!(asr["refused"], 14);
     let records = r["records"].as_array().unwrap();
     let crescendo: Vec<&Value> = records
         .iter()
@@ -164,14 +166,17 @@ fn crescendo_and_translation_attacks_run_through_the_attacker_and_resume_for_fre
         assert_eq!(c["item"]["metadata"]["adaptive_turns"], 3);
         assert_eq!(c["item"]["conversation"].as_array().unwrap().len(), 5);
     }
-    assert_eq!(
-        records
+    assert!(
+        !records
             .iter()
-            .filter(|r| r["item"]["metadata"]["chain"] == "language.translate.llm:language=Zulu")
-            .count(),
-        2
+            .any(|r| r["item"]["metadata"]["chain"] == "language.translate.llm:language=Zulu")
     );
-    assert!(r["notes"].to_string().contains("2 Crescendo runs"));
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("2 Crescendo runs"), "{notes}");
+    assert!(
+        notes.contains("2 attacks were not sent") && notes.contains("reads as English"),
+        "{notes}"
+    );
 
     let settled = hits.load(Ordering::SeqCst);
     let mut resume = attacker.to_vec();

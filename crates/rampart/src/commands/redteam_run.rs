@@ -21,7 +21,7 @@ use rampart_redteam::{
 };
 
 use super::runs::{
-    GuardPolicy, fmt_estimate, open_guarded_target, prepare_run_dir, progress_bar, unix_now,
+    GuardPolicy, fmt_estimate, open_target_and_attacker, prepare_run_dir, progress_bar, unix_now,
     versions,
 };
 use crate::GlobalArgs;
@@ -216,16 +216,14 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let target = open_guarded_target(&args.target, args.model.as_deref(), guard_policy.as_ref(), &section).await?;
-        // The attacker is the target's own model when both are `local` with the same model: one
-        // copy of the weights in memory.
-        let attacker = if !uses_attacker {
-            None
-        } else if args.attacker == "local" && args.target == "local" && args.attacker_model == args.model && guard_policy.is_none() {
-            Some(target.clone())
-        } else {
-            Some(open_target(&args.attacker, args.attacker_model.as_deref(), &section).await?)
-        };
+        let (target, attacker) = open_target_and_attacker(
+            &args.target,
+            args.model.as_deref(),
+            guard_policy.as_ref(),
+            uses_attacker.then_some((args.attacker.as_str(), args.attacker_model.as_deref())),
+            &section,
+        )
+        .await?;
         let run_config = serde_json::json!({
             "kind": "redteam",
             "target": target.name(),
@@ -292,6 +290,9 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 attacker.as_ref().map(|a| a.name()).unwrap_or_default()
             ));
         }
+        if !campaign.skipped.is_empty() {
+            notes.push(skipped_note(&campaign.skipped));
+        }
         if !failed_adaptive.is_empty() {
             notes.push(format!(
                 "{} adaptive attacks failed and were not sent (run again with --resume to retry them): {}",
@@ -325,6 +326,26 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         report.write(&args.out)?;
         print_summary(&report, &args.out, global)
     })
+}
+
+/// The note for attacks the attacker model could not render.
+pub fn skipped_note(skipped: &[rampart_redteam::SkippedAttack]) -> String {
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in skipped {
+        // The reason without its numbers, so that alike failures group.
+        let kind = s.reason.split(':').nth(1).unwrap_or(&s.reason).trim();
+        let kind = kind.split(" (").next().unwrap_or(kind);
+        *reasons.entry(kind).or_default() += 1;
+    }
+    format!(
+        "{} attacks were not sent because the attacker model did not rewrite them: {}",
+        skipped.len(),
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{n}x {r}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
 }
 
 fn print_summary(report: &Report, out: &Path, global: &GlobalArgs) -> anyhow::Result<()> {

@@ -45,14 +45,37 @@ pub async fn open_guarded_target(
     guard: Option<&GuardPolicy>,
     section: &LlmSection,
 ) -> anyhow::Result<Arc<dyn ChatModel>> {
-    let mut t = open_target(target, model, section).await?;
-    if let Some(g) = guard {
-        let policy = rampart_guard::Policy::from_toml(&g.text)
-            .with_context(|| format!("invalid guard policy {}", g.path.display()))?;
-        let guard = Arc::new(rampart_guard::Guard::new(policy)?);
-        t = Arc::new(rampart_guard::Guarded::new(t, guard));
-    }
+    let (t, _) = open_target_and_attacker(target, model, guard, None, section).await?;
     Ok(t)
+}
+
+/// The target (guarded when a policy is given) and, when `attacker` (spec, model) is given, the
+/// attacker model for model-backed and adaptive red-team techniques: the target's own unguarded
+/// model when both are the same local model (one copy of the weights in memory), else opened on
+/// its own.
+pub async fn open_target_and_attacker(
+    target: &str,
+    model: Option<&str>,
+    guard: Option<&GuardPolicy>,
+    attacker: Option<(&str, Option<&str>)>,
+    section: &LlmSection,
+) -> anyhow::Result<(Arc<dyn ChatModel>, Option<Arc<dyn ChatModel>>)> {
+    let inner = open_target(target, model, section).await?;
+    let attacker = match attacker {
+        None => None,
+        Some(("local", m)) if target == "local" && m == model => Some(inner.clone()),
+        Some((spec, m)) => Some(open_target(spec, m, section).await?),
+    };
+    let Some(g) = guard else {
+        return Ok((inner, attacker));
+    };
+    let policy = rampart_guard::Policy::from_toml(&g.text)
+        .with_context(|| format!("invalid guard policy {}", g.path.display()))?;
+    let guard = Arc::new(rampart_guard::Guard::new(policy)?);
+    Ok((
+        Arc::new(rampart_guard::Guarded::new(inner, guard)),
+        attacker,
+    ))
 }
 
 /// Creates `out` and records the run's configuration in `out/run.json`; a directory that

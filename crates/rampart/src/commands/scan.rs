@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use rampart_core::{ConfigFile, content_hash};
 use rampart_eval::judge::{self, Judge};
 use rampart_eval::{Behaviour, Item, JudgeInfo, Metrics, Record, Report, Runner, Store, sample};
-use rampart_llm::{ChatModel, GenParams, LlmSection, open_target};
+use rampart_llm::{ChatModel, GenParams, LlmSection};
 use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
 use rampart_redteam::technique::TechniqueCategory;
 use rampart_redteam::{
@@ -18,7 +18,7 @@ use rampart_redteam::{
 };
 
 use super::runs::{
-    GuardPolicy, fmt_estimate, open_guarded_target, prepare_run_dir, progress_bar, unix_now,
+    GuardPolicy, fmt_estimate, open_target_and_attacker, prepare_run_dir, progress_bar, unix_now,
     versions,
 };
 use crate::GlobalArgs;
@@ -295,6 +295,9 @@ async fn attacker_items(
         chains.len(),
         chains.iter().map(Chain::key).collect::<Vec<_>>().join(", ")
     ));
+    if !plan.skipped.is_empty() {
+        notes.push(super::redteam_run::skipped_note(&plan.skipped));
+    }
     if !summary.failed.is_empty() {
         notes.push(format!(
             "{} Crescendo runs failed and were not sent (--resume retries them): {}",
@@ -331,30 +334,19 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let target = open_guarded_target(
+        let (attacker_chains, attacker_budget) = attacker_chains(&args)?;
+        let (target, attacker) = open_target_and_attacker(
             &args.target,
             args.model.as_deref(),
             guard_policy.as_ref(),
+            (!attacker_chains.is_empty())
+                .then_some((args.attacker.as_str(), args.attacker_model.as_deref())),
             &section,
         )
         .await?;
         let mut notes = Vec::new();
         let eval = eval_items(&args, &mut notes)?;
         let mut attacks = attack_items(&args, target.supports_images(), &mut notes)?;
-        let (attacker_chains, attacker_budget) = attacker_chains(&args)?;
-        let attacker = if attacker_chains.is_empty() {
-            None
-        } else if args.attacker == "local"
-            && args.target == "local"
-            && args.attacker_model == args.model
-            && guard_policy.is_none()
-        {
-            // One copy of the weights: the embedded model attacks itself.
-            Some(target.clone())
-        } else {
-            Some(open_target(&args.attacker, args.attacker_model.as_deref(), &section).await?)
-        };
-
         let run_config = serde_json::json!({
             "command": "scan",
             "profile": args.profile.id(),
