@@ -38,6 +38,7 @@ mod target;
 
 pub use encoder::{SentenceEncoder, cosine};
 pub use error::{LlmError, is_retryable_status};
+pub use limit::{RateLimited, RateLimiter};
 pub use local::{LocalConfig, LocalModel};
 pub use model::{
     ChatModel, FinishReason, GenParams, Reply, ReplyStream, StreamEvent, Timing, ToolCall, Usage,

@@ -3,8 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rampart_core::Conversation;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+
+use crate::{ChatModel, GenParams, LlmError, Reply, ReplyStream};
 
 /// A concurrency limit plus smooth requests-per-minute pacing, shared by all clones.
 #[derive(Debug, Clone)]
@@ -56,6 +59,53 @@ impl RateLimiter {
     }
 }
 
+/// A model behind a [`RateLimiter`]: every request waits for a slot and its turn, whoever
+/// sends it (the eval runner, a multi-turn attacker, a preflight), so that one limit holds for
+/// everything a run sends to a target. A stream holds its slot only until it starts.
+pub struct RateLimited<M> {
+    inner: M,
+    limiter: RateLimiter,
+}
+
+impl<M: ChatModel> RateLimited<M> {
+    /// `inner` with at most `max_concurrency` requests in flight and `requests_per_minute`.
+    pub fn new(inner: M, max_concurrency: usize, requests_per_minute: Option<u32>) -> Self {
+        RateLimited {
+            inner,
+            limiter: RateLimiter::new(max_concurrency, requests_per_minute),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<M: ChatModel> ChatModel for RateLimited<M> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn supports_images(&self) -> bool {
+        self.inner.supports_images()
+    }
+
+    async fn chat(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<Reply, LlmError> {
+        let _permit = self.limiter.acquire().await;
+        self.inner.chat(conversation, params).await
+    }
+
+    async fn chat_stream(
+        &self,
+        conversation: &Conversation,
+        params: &GenParams,
+    ) -> Result<ReplyStream, LlmError> {
+        let _permit = self.limiter.acquire().await;
+        self.inner.chat_stream(conversation, params).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +142,54 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(max_seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    /// Answers at once.
+    struct Instant0;
+
+    #[async_trait::async_trait]
+    impl ChatModel for Instant0 {
+        fn name(&self) -> String {
+            "instant".into()
+        }
+        async fn chat(&self, _c: &Conversation, _p: &GenParams) -> Result<Reply, LlmError> {
+            Ok(Reply {
+                text: "ok".into(),
+                finish_reason: crate::FinishReason::Stop,
+                usage: crate::Usage::default(),
+                model: "instant".into(),
+                tool_calls: Vec::new(),
+                seed: None,
+                timing: crate::Timing::default(),
+            })
+        }
+        async fn chat_stream(
+            &self,
+            _c: &Conversation,
+            _p: &GenParams,
+        ) -> Result<ReplyStream, LlmError> {
+            Err(LlmError::InvalidRequest("no streaming".into()))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_limited_model_paces_every_caller() {
+        let model = Arc::new(RateLimited::new(Instant0, 8, Some(600)));
+        assert_eq!(model.name(), "instant");
+        let t0 = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let m = model.clone();
+            tasks.push(tokio::spawn(async move {
+                m.chat(&Conversation::from_prompt("hi"), &GenParams::default())
+                    .await
+                    .unwrap()
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let elapsed = t0.elapsed();
+        assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
     }
 }

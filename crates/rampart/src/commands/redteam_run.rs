@@ -93,6 +93,9 @@ pub struct RunArgs {
     /// Requests in flight (default: the local model's `parallel`, else 4).
     #[arg(long)]
     pub concurrency: Option<usize>,
+    /// Most requests per minute to the target (attacks and Crescendo turns together).
+    #[arg(long)]
+    pub rpm: Option<u32>,
     /// Output directory (report.json, index.html, junit.xml, plan.json, store.sqlite).
     #[arg(long)]
     pub out: PathBuf,
@@ -221,6 +224,7 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             args.model.as_deref(),
             guard_policy.as_ref(),
             uses_attacker.then_some((args.attacker.as_str(), args.attacker_model.as_deref())),
+            args.rpm,
             &section,
         )
         .await?;

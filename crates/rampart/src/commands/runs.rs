@@ -45,22 +45,28 @@ pub async fn open_guarded_target(
     guard: Option<&GuardPolicy>,
     section: &LlmSection,
 ) -> anyhow::Result<Arc<dyn ChatModel>> {
-    let (t, _) = open_target_and_attacker(target, model, guard, None, section).await?;
+    let (t, _) = open_target_and_attacker(target, model, guard, None, None, section).await?;
     Ok(t)
 }
 
 /// The target (guarded when a policy is given) and, when `attacker` (spec, model) is given, the
 /// attacker model for model-backed and adaptive red-team techniques: the target's own unguarded
 /// model when both are the same local model (one copy of the weights in memory), else opened on
-/// its own.
+/// its own. With `rpm`, every request to the target (runner, Crescendo, preflight) shares one
+/// requests-per-minute limit; requests guard blocks never reach it and do not count.
 pub async fn open_target_and_attacker(
     target: &str,
     model: Option<&str>,
     guard: Option<&GuardPolicy>,
     attacker: Option<(&str, Option<&str>)>,
+    rpm: Option<u32>,
     section: &LlmSection,
 ) -> anyhow::Result<(Arc<dyn ChatModel>, Option<Arc<dyn ChatModel>>)> {
-    let inner = open_target(target, model, section).await?;
+    let mut inner = open_target(target, model, section).await?;
+    if rpm.is_some_and(|r| r > 0) {
+        // Concurrency stays the runner's to bound; this limiter only paces.
+        inner = Arc::new(rampart_llm::RateLimited::new(inner, 1024, rpm));
+    }
     let attacker = match attacker {
         None => None,
         Some(("local", m)) if target == "local" && m == model => Some(inner.clone()),

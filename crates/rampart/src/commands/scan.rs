@@ -128,7 +128,8 @@ pub struct ScanArgs {
     /// Requests in flight (default: the local model's `parallel`, else 4).
     #[arg(long)]
     pub concurrency: Option<usize>,
-    /// Most requests per minute to the target.
+    /// Most requests per minute to the target (everything the scan sends: evaluation, attacks,
+    /// Crescendo turns).
     #[arg(long)]
     pub rpm: Option<u32>,
     /// The attacker model that writes Crescendo's questions and the translations: `local`, a
@@ -341,6 +342,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             guard_policy.as_ref(),
             (!attacker_chains.is_empty())
                 .then_some((args.attacker.as_str(), args.attacker_model.as_deref())),
+            args.rpm,
             &section,
         )
         .await?;
@@ -383,8 +385,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let runner = Runner::new(target.clone(), store)
             .with_judges(judges.clone())
             .with_params(params.clone())
-            .with_concurrency(concurrency)
-            .with_rate_limit(args.rpm);
+            .with_concurrency(concurrency);
         if let Some(attacker) = &attacker {
             let setup = AdaptiveSetup {
                 target: target.clone(),
