@@ -11,7 +11,6 @@
 //! journaled, not sent and not counted: it is reported and tried again on resume.
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, Write as _};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,6 +26,7 @@ use crate::crescendo::{
     Assessment, Crescendo, CrescendoConfig, CrescendoResult, Outcome, SuccessCheck,
 };
 use crate::error::{RedteamError, Result};
+use crate::journal::Journal;
 
 /// A [`SuccessCheck`] made of the campaign's judges: a refusal is [`Outcome::Refused`] (the
 /// attacker backtracks), full compliance that the harm judge calls harmful is
@@ -156,31 +156,6 @@ struct JournalLine {
     result: CrescendoResult,
 }
 
-fn read_journal(path: &Path) -> Result<HashMap<String, CrescendoResult>> {
-    let mut out = HashMap::new();
-    if !path.exists() {
-        return Ok(out);
-    }
-    let io = |e: std::io::Error| RedteamError::Journal {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.map_err(io)?;
-        match serde_json::from_str::<JournalLine>(&line) {
-            Ok(l) => {
-                out.insert(l.id, l.result);
-            }
-            // A line cut short by a kill: that attack runs again.
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "skipping a damaged adaptive journal line")
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Puts a finished run into its planned attack: the conversation the target saw, without the
 /// last reply (the runner asks for it again and judges it).
 fn apply(attack: &mut PlannedAttack, result: &CrescendoResult) {
@@ -243,9 +218,15 @@ pub async fn run_adaptive(
     progress: &indicatif::ProgressBar,
 ) -> Result<AdaptiveSummary> {
     let mut summary = AdaptiveSummary::default();
-    let finished = match journal {
-        Some(p) => read_journal(p)?,
-        None => HashMap::new(),
+    let (journal, finished): (Option<Journal>, HashMap<String, CrescendoResult>) = match journal {
+        Some(p) => {
+            let (j, lines) = Journal::open::<JournalLine>(p)?;
+            (
+                Some(j),
+                lines.into_iter().map(|l| (l.id, l.result)).collect(),
+            )
+        }
+        None => (None, HashMap::new()),
     };
     let mut todo = Vec::new();
     for (i, attack) in plan.attacks.iter_mut().enumerate() {
@@ -261,26 +242,6 @@ pub async fn run_adaptive(
             progress.inc(1);
         } else {
             todo.push(i);
-        }
-    }
-    let mut file = match journal {
-        Some(p) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| RedteamError::Journal {
-                    path: p.display().to_string(),
-                    reason: e.to_string(),
-                })?,
-        ),
-        None => None,
-    };
-    if let (Some(f), Some(p)) = (&mut file, journal) {
-        // A line cut short by a kill must not swallow the next one.
-        let text = std::fs::read(p).unwrap_or_default();
-        if !text.is_empty() && text.last() != Some(&b'\n') {
-            let _ = f.write_all(b"\n");
         }
     }
     // Built up front: the futures own what they use, so the plan is free to be updated as they
@@ -309,15 +270,10 @@ pub async fn run_adaptive(
         let attack = &mut plan.attacks[i];
         match result {
             Ok(result) => {
-                if let (Some(f), Some(p)) = (&mut file, journal) {
-                    let line = serde_json::to_string(&JournalLine {
+                if let Some(j) = &journal {
+                    j.append(&JournalLine {
                         id: attack.id.clone(),
                         result: result.clone(),
-                    })
-                    .expect("results serialise");
-                    writeln!(f, "{line}").map_err(|e| RedteamError::Journal {
-                        path: p.display().to_string(),
-                        reason: e.to_string(),
                     })?;
                 }
                 apply(attack, &result);

@@ -55,6 +55,7 @@ pub mod chain;
 pub mod crescendo;
 mod error;
 pub mod goal;
+pub mod journal;
 pub mod rewriter;
 pub mod run;
 pub mod technique;

@@ -5,21 +5,21 @@
 //! attacks it had sent, even with a model that does not decode deterministically.
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, Write as _};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rampart_core::{Conversation, Message};
 use rampart_llm::{ChatModel, GenParams};
 
-use crate::error::{RedteamError, Result};
+use crate::error::Result;
+use crate::journal::Journal;
 
 /// A rewriting model with a cache keyed by (instruction, text).
 pub struct Rewriter {
     model: Arc<dyn ChatModel>,
     params: GenParams,
     cache: Mutex<HashMap<(String, String), String>>,
-    journal: Option<Mutex<std::fs::File>>,
+    journal: Option<Journal>,
 }
 
 /// One line of the journal.
@@ -51,40 +51,14 @@ impl Rewriter {
     /// model already there are reused, new ones are added. A line cut short by a killed process
     /// is skipped (that rewrite is simply made again).
     pub fn with_journal(mut self, path: &Path) -> Result<Rewriter> {
-        let io = |e: std::io::Error| RedteamError::Journal {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
         let name = self.model.name();
-        if path.exists() {
-            let file = std::fs::File::open(path).map_err(io)?;
-            let mut cache = self.cache.lock().expect("rewriter cache poisoned");
-            for line in std::io::BufReader::new(file).lines() {
-                let line = line.map_err(io)?;
-                match serde_json::from_str::<JournalLine>(&line) {
-                    Ok(l) if l.model == name => {
-                        cache.insert((l.instruction, l.text), l.output);
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(path = %path.display(), error = %e, "skipping a damaged rewrite journal line")
-                    }
-                }
-            }
+        let (journal, lines) = Journal::open::<JournalLine>(path)?;
+        let mut cache = self.cache.lock().expect("rewriter cache poisoned");
+        for l in lines.into_iter().filter(|l| l.model == name) {
+            cache.insert((l.instruction, l.text), l.output);
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
-        // A line cut short by a kill must not swallow the next one.
-        if file.metadata().map_err(io)?.len() > 0 {
-            let text = std::fs::read(path).map_err(io)?;
-            if text.last() != Some(&b'\n') {
-                file.write_all(b"\n").map_err(io)?;
-            }
-        }
-        self.journal = Some(Mutex::new(file));
+        drop(cache);
+        self.journal = Some(journal);
         Ok(self)
     }
 
@@ -121,17 +95,11 @@ impl Rewriter {
         let reply = self.model.chat(&conversation, &self.params).await?;
         let out = clean_rewrite(&reply.text);
         if let Some(journal) = &self.journal {
-            let line = serde_json::to_string(&JournalLine {
+            journal.append(&JournalLine {
                 model: self.model.name(),
                 instruction: key.0.clone(),
                 text: key.1.clone(),
                 output: out.clone(),
-            })
-            .expect("strings serialise");
-            let mut file = journal.lock().expect("rewriter journal poisoned");
-            writeln!(file, "{line}").map_err(|e| RedteamError::Journal {
-                path: "rewrite journal".into(),
-                reason: e.to_string(),
             })?;
         }
         if let Ok(mut cache) = self.cache.lock() {
