@@ -279,7 +279,8 @@ async fn attacker_items(
     let bar = progress_bar(budget, "attacker model");
     let mut plan = plan_with(&catalog, &builtin_goals(), chains, &config, Some(&rewriter)).await?;
     let adaptive = plan.attacks.iter().filter(|a| a.adaptive.is_some()).count();
-    bar.inc((plan.attacks.len() - adaptive) as u64);
+    // Translations (and the ones not rendered) are done once planned; Crescendo runs count below.
+    bar.inc((plan.attacks.len() - adaptive + plan.skipped.len()) as u64);
     let summary = run_adaptive(
         &mut plan,
         &setup,
