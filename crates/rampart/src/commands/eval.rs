@@ -13,8 +13,8 @@ use rampart_eval::{Bound, JudgeInfo, Metrics, Report, Runner, Store, Suite, samp
 use rampart_llm::{LlmSection, open_target};
 
 use super::runs::{
-    GuardPolicy, fmt_estimate, open_guarded_target, prepare_run_dir, progress_bar, unix_now,
-    versions,
+    GuardPolicy, concurrency, fmt_estimate, open_target_and_attacker, prepare_run_dir,
+    progress_bar, unix_now, versions,
 };
 use crate::GlobalArgs;
 
@@ -425,7 +425,7 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
     let guard_policy = GuardPolicy::read(args.guard.as_deref())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let target = open_guarded_target(&args.target, args.model.as_deref(), guard_policy.as_ref(), &section).await?;
+        let (target, _) = open_target_and_attacker(&args.target, args.model.as_deref(), guard_policy.as_ref(), None, args.rpm, &section).await?;
         if let Some(jt) = &args.judge_target {
             let model = open_target(jt, None, &section).await?;
             judges.push(Arc::new(RubricJudge::refusal(model)));
@@ -454,12 +454,11 @@ fn run_one(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Report> {
         prepare_run_dir(&args.out, args.resume, &config_hash, &run_config, "suite, data, target, limit, seed and judges")?;
 
         let store = Arc::new(Store::open(&args.out.join("store.sqlite"))?);
-        let concurrency = args.concurrency.unwrap_or(if args.target == "local" { section.local.parallel.max(1) } else { 4 });
+        let concurrency = concurrency(args.concurrency, &args.target, &section);
         let runner = Runner::new(target.clone(), store.clone())
             .with_judges(judges.clone())
             .with_params(params.clone())
-            .with_concurrency(concurrency)
-            .with_rate_limit(args.rpm);
+            .with_concurrency(concurrency);
         let progress = progress_bar(items.len(), &name);
         let records = runner.run(items.clone(), &progress).await?;
         progress.finish_and_clear();

@@ -13,16 +13,15 @@ use rampart_core::{Category, ConfigFile, Conversation, Message, Role, content_ha
 use rampart_eval::judge::{self, Judge, RefusalJudge, Reply as JudgeReply};
 use rampart_eval::{JudgeInfo, Metrics, Record, Report, Runner, Store};
 use rampart_llm::{GenParams, LlmSection, open_target};
-use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
-use rampart_redteam::campaign::{needs_model, plan_with};
+use rampart_redteam::adaptive::AdaptiveSetup;
+use rampart_redteam::campaign::needs_model;
 use rampart_redteam::{
-    Catalog, Chain, Goal, PlanConfig, Rewriter, Sampling, attack_success, builtin_goals,
-    load_goals, to_items,
+    Catalog, Chain, Goal, PlanConfig, Sampling, attack_success, builtin_goals, load_goals, to_items,
 };
 
 use super::runs::{
-    GuardPolicy, fmt_estimate, open_target_and_attacker, prepare_run_dir, progress_bar, unix_now,
-    versions,
+    GuardPolicy, concurrency, fmt_estimate, open_target_and_attacker, plan_campaign,
+    prepare_run_dir, progress_bar, unix_now, versions,
 };
 use crate::GlobalArgs;
 
@@ -243,28 +242,17 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let config_hash = content_hash(run_config.to_string().as_bytes());
         prepare_run_dir(&args.out, args.resume, &config_hash, &run_config, "target, attacker, goals, techniques, budget, sampling, seed and guard")?;
 
-        let rewriter = match &attacker {
-            Some(a) => Some(Rewriter::new(a.clone()).with_journal(&args.out.join("rewrites.jsonl"))?),
-            None => None,
-        };
-        let mut campaign = plan_with(&catalog, &goals, &chains, &plan_config, rewriter.as_ref()).await?;
+        let concurrency = concurrency(args.concurrency, &args.target, &section);
+        let setup = attacker.as_ref().map(|attacker| AdaptiveSetup {
+            target: target.clone(),
+            attacker: attacker.clone(),
+            refusal: judges[0].clone(),
+            harm: judges[1].clone(),
+            target_params: params.clone(),
+            concurrency,
+        });
+        let (campaign, unsent) = plan_campaign(&goals, &chains, &plan_config, setup.as_ref(), &args.out).await?;
         let adaptive = campaign.attacks.iter().filter(|a| a.adaptive.is_some()).count();
-        let concurrency = args.concurrency.unwrap_or(if args.target == "local" { section.local.parallel.max(1) } else { 4 });
-        let mut failed_adaptive = Vec::new();
-        if let (Some(attacker), true) = (&attacker, adaptive > 0) {
-            let setup = AdaptiveSetup {
-                target: target.clone(),
-                attacker: attacker.clone(),
-                refusal: judges[0].clone(),
-                harm: judges[1].clone(),
-                target_params: params.clone(),
-                concurrency,
-            };
-            let progress = progress_bar(adaptive, "adaptive attacks");
-            let summary = run_adaptive(&mut campaign, &setup, Some(&args.out.join("adaptive.jsonl")), &progress).await?;
-            progress.finish_and_clear();
-            failed_adaptive = summary.failed;
-        }
         let with_tools = campaign
             .attacks
             .iter()
@@ -294,16 +282,7 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 attacker.as_ref().map(|a| a.name()).unwrap_or_default()
             ));
         }
-        if !campaign.skipped.is_empty() {
-            notes.push(skipped_note(&campaign.skipped));
-        }
-        if !failed_adaptive.is_empty() {
-            notes.push(format!(
-                "{} adaptive attacks failed and were not sent (run again with --resume to retry them): {}",
-                failed_adaptive.len(),
-                failed_adaptive.iter().map(|(id, e)| format!("{}: {e}", &id[..12.min(id.len())])).collect::<Vec<_>>().join("; ")
-            ));
-        }
+        notes.extend(unsent);
         if with_tools > 0 {
             notes.push(format!("{with_tools} agentic attacks were sent without their tool specifications (eval items carry none)"));
         }
@@ -330,26 +309,6 @@ pub fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         report.write(&args.out)?;
         print_summary(&report, &args.out, global)
     })
-}
-
-/// The note for attacks the attacker model could not render.
-pub fn skipped_note(skipped: &[rampart_redteam::SkippedAttack]) -> String {
-    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in skipped {
-        // The reason without its numbers, so that alike failures group.
-        let kind = s.reason.split(':').nth(1).unwrap_or(&s.reason).trim();
-        let kind = kind.split(" (").next().unwrap_or(kind);
-        *reasons.entry(kind).or_default() += 1;
-    }
-    format!(
-        "{} attacks were not sent because the attacker model did not rewrite them: {}",
-        skipped.len(),
-        reasons
-            .iter()
-            .map(|(r, n)| format!("{n}x {r}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    )
 }
 
 fn print_summary(report: &Report, out: &Path, global: &GlobalArgs) -> anyhow::Result<()> {

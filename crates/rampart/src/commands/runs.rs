@@ -38,17 +38,6 @@ impl GuardPolicy {
     }
 }
 
-/// Opens `--target` (with `--model`), wrapped in `rampart_guard::Guarded` when a policy is given.
-pub async fn open_guarded_target(
-    target: &str,
-    model: Option<&str>,
-    guard: Option<&GuardPolicy>,
-    section: &LlmSection,
-) -> anyhow::Result<Arc<dyn ChatModel>> {
-    let (t, _) = open_target_and_attacker(target, model, guard, None, None, section).await?;
-    Ok(t)
-}
-
 /// The target (guarded when a policy is given) and, when `attacker` (spec, model) is given, the
 /// attacker model for model-backed and adaptive red-team techniques: the target's own unguarded
 /// model when both are the same local model (one copy of the weights in memory), else opened on
@@ -120,6 +109,88 @@ pub fn prepare_run_dir(
         )?;
     }
     Ok(())
+}
+
+/// Requests in flight: `--concurrency`, else the local model's `parallel` setting for `local`,
+/// else 4.
+pub fn concurrency(given: Option<usize>, target: &str, section: &LlmSection) -> usize {
+    given.unwrap_or(if target == "local" {
+        section.local.parallel.max(1)
+    } else {
+        4
+    })
+}
+
+/// Plans a red-team campaign whose chains may need the attacker model and runs its adaptive
+/// attacks, with the attacker's work journaled in `out` (`rewrites.jsonl`, `adaptive.jsonl`) so
+/// that `--resume` reuses it. Returns the plan, ready for `to_items`, and the notes on attacks
+/// that were not sent (rewrites that were not rewrites, adaptive runs that failed).
+pub async fn plan_campaign(
+    goals: &[rampart_redteam::Goal],
+    chains: &[rampart_redteam::Chain],
+    config: &rampart_redteam::PlanConfig,
+    setup: Option<&rampart_redteam::adaptive::AdaptiveSetup>,
+    out: &Path,
+) -> anyhow::Result<(rampart_redteam::CampaignPlan, Vec<String>)> {
+    let catalog = rampart_redteam::Catalog::builtin();
+    let rewriter = match setup {
+        Some(s) => Some(
+            rampart_redteam::Rewriter::new(s.attacker.clone())
+                .with_journal(&out.join("rewrites.jsonl"))?,
+        ),
+        None => None,
+    };
+    let mut plan =
+        rampart_redteam::plan_with(&catalog, goals, chains, config, rewriter.as_ref()).await?;
+    let mut notes = Vec::new();
+    if !plan.skipped.is_empty() {
+        notes.push(skipped_note(&plan.skipped));
+    }
+    let adaptive = plan.attacks.iter().filter(|a| a.adaptive.is_some()).count();
+    if let (Some(setup), true) = (setup, adaptive > 0) {
+        let progress = progress_bar(adaptive, "adaptive attacks");
+        let summary = rampart_redteam::adaptive::run_adaptive(
+            &mut plan,
+            setup,
+            Some(&out.join("adaptive.jsonl")),
+            &progress,
+        )
+        .await?;
+        progress.finish_and_clear();
+        if !summary.failed.is_empty() {
+            notes.push(format!(
+                "{} adaptive attacks failed and were not sent (run again with --resume to retry them): {}",
+                summary.failed.len(),
+                summary
+                    .failed
+                    .iter()
+                    .map(|(id, e)| format!("{}: {e}", &id[..12.min(id.len())]))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+    }
+    Ok((plan, notes))
+}
+
+/// The note for attacks the attacker model could not render.
+fn skipped_note(skipped: &[rampart_redteam::SkippedAttack]) -> String {
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in skipped {
+        // The reason without its numbers, so that alike failures group.
+        let kind = s.reason.split(':').nth(1).unwrap_or(&s.reason).trim();
+        let kind = kind.split(" (").next().unwrap_or(kind);
+        *reasons.entry(kind).or_default() += 1;
+    }
+    format!(
+        "{} attacks were not sent because the attacker model did not rewrite them: {}",
+        skipped.len(),
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{n}x {r}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
 }
 
 /// The progress bar of a run of `n` items.

@@ -11,15 +11,13 @@ use rampart_core::{ConfigFile, content_hash};
 use rampart_eval::judge::{self, Judge};
 use rampart_eval::{Behaviour, Item, JudgeInfo, Metrics, Record, Report, Runner, Store, sample};
 use rampart_llm::{ChatModel, GenParams, LlmSection};
-use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
+use rampart_redteam::adaptive::AdaptiveSetup;
 use rampart_redteam::technique::TechniqueCategory;
-use rampart_redteam::{
-    Catalog, Chain, PlanConfig, Rewriter, Sampling, builtin_goals, plan, plan_with,
-};
+use rampart_redteam::{Catalog, Chain, PlanConfig, Sampling, builtin_goals, plan};
 
 use super::runs::{
-    GuardPolicy, fmt_estimate, open_target_and_attacker, prepare_run_dir, progress_bar, unix_now,
-    versions,
+    GuardPolicy, concurrency, fmt_estimate, open_target_and_attacker, plan_campaign,
+    prepare_run_dir, progress_bar, unix_now, versions,
 };
 use crate::GlobalArgs;
 
@@ -268,27 +266,14 @@ async fn attacker_items(
     setup: AdaptiveSetup,
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Item>> {
-    let catalog = Catalog::builtin();
     let config = PlanConfig {
         seed: args.seed,
         budget,
         sampling: Sampling::RoundRobin,
     };
-    let rewriter =
-        Rewriter::new(setup.attacker.clone()).with_journal(&args.out.join("rewrites.jsonl"))?;
-    let bar = progress_bar(budget, "attacker model");
-    let mut plan = plan_with(&catalog, &builtin_goals(), chains, &config, Some(&rewriter)).await?;
+    let (plan, unsent) =
+        plan_campaign(&builtin_goals(), chains, &config, Some(&setup), &args.out).await?;
     let adaptive = plan.attacks.iter().filter(|a| a.adaptive.is_some()).count();
-    // Translations (and the ones not rendered) are done once planned; Crescendo runs count below.
-    bar.inc((plan.attacks.len() - adaptive + plan.skipped.len()) as u64);
-    let summary = run_adaptive(
-        &mut plan,
-        &setup,
-        Some(&args.out.join("adaptive.jsonl")),
-        &bar,
-    )
-    .await?;
-    bar.finish_and_clear();
     notes.push(format!(
         "red team with attacker {}: {} attacks ({} Crescendo runs, the rest translations) from {} chains: {}",
         setup.attacker.name(),
@@ -297,21 +282,7 @@ async fn attacker_items(
         chains.len(),
         chains.iter().map(Chain::key).collect::<Vec<_>>().join(", ")
     ));
-    if !plan.skipped.is_empty() {
-        notes.push(super::redteam_run::skipped_note(&plan.skipped));
-    }
-    if !summary.failed.is_empty() {
-        notes.push(format!(
-            "{} Crescendo runs failed and were not sent (--resume retries them): {}",
-            summary.failed.len(),
-            summary
-                .failed
-                .iter()
-                .map(|(_, e)| e.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
+    notes.extend(unsent);
     Ok(rampart_redteam::to_items(&plan))
 }
 
@@ -378,11 +349,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         )?;
 
         let store = Arc::new(Store::open(&args.out.join("store.sqlite"))?);
-        let concurrency = args.concurrency.unwrap_or(if args.target == "local" {
-            section.local.parallel.max(1)
-        } else {
-            4
-        });
+        let concurrency = concurrency(args.concurrency, &args.target, &section);
         let runner = Runner::new(target.clone(), store)
             .with_judges(judges.clone())
             .with_params(params.clone())
