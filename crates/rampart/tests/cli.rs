@@ -1,22 +1,14 @@
 //! End-to-end tests of the `rampart` binary: real processes, real servers on 127.0.0.1.
 
+mod common;
+
+use common::{rampart, stderr};
+
 use std::process::{Command, Output};
 
 use axum::Router;
 use axum::routing::post;
 use serde_json::{Value, json};
-
-fn rampart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .env_remove("RAMPART_API_KEY")
-        .output()
-        .expect("run rampart")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Errors are one line that starts with `error:`.
 fn assert_one_line_error(o: &Output, needle: &str) {

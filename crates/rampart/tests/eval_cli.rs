@@ -1,58 +1,29 @@
 //! End-to-end tests of `rampart eval`: a real process against a slow OpenAI-compatible server
 //! on 127.0.0.1, killed mid-run and resumed.
 
+mod common;
+
+use common::{chat_server, rampart};
+
 use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::post;
 use serde_json::{Value, json};
 
-fn rampart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .env_remove("RAMPART_API_KEY")
-        .output()
-        .expect("run rampart")
-}
-
-/// A server that takes `delay_ms` per request and counts requests.
+/// A server that takes `delay_ms` per request and counts requests: it refuses prompts that
+/// start with "unsafe" and echoes the others.
 fn slow_server(delay_ms: u64) -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let h = hits.clone();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(move |body: axum::Json<Value>| {
-            let h = h.clone();
-            async move {
-                h.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                let prompt = body["messages"][0]["content"].as_str().unwrap_or_default().to_string();
-                let text = if prompt.starts_with("unsafe") {
-                    "I'm sorry, but I can't help with that.".to_string()
-                } else {
-                    format!("Here you go: {prompt}")
-                };
-                axum::Json(json!({
-                    "model": "slow",
-                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 4}
-                }))
-            }
-        }),
-    );
-    std::thread::spawn(move || {
-        rt.block_on(async move { axum::serve(listener, app).await.unwrap() })
-    });
-    (format!("http://{addr}/v1"), hits)
+    chat_server(delay_ms, |body: &Value| {
+        let prompt = body["messages"][0]["content"].as_str().unwrap_or_default();
+        if prompt.starts_with("unsafe") {
+            "I'm sorry, but I can't help with that.".to_string()
+        } else {
+            format!("Here you go: {prompt}")
+        }
+    })
 }
 
 fn write_suite(dir: &std::path::Path, n: usize) -> std::path::PathBuf {

@@ -1,23 +1,10 @@
 //! End-to-end tests of `rampart redteam`: real processes.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::{rampart, stderr, stdout};
 
 use serde_json::Value;
-
-fn rampart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .output()
-        .expect("run rampart")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn techniques_lists_ids_and_the_three_counts() {

@@ -1,49 +1,19 @@
 //! End-to-end tests of `rampart scan`: the binary against OpenAI-compatible servers on
 //! 127.0.0.1 that refuse everything or answer everything.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::{chat_server, rampart};
+
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::Router;
-use axum::routing::post;
-use serde_json::{Value, json};
-
-fn rampart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .env_remove("RAMPART_API_KEY")
-        .output()
-        .expect("run rampart")
-}
+use serde_json::Value;
 
 /// A server that answers every chat request with `reply` and counts requests.
 fn server(reply: &'static str) -> (String, Arc<AtomicUsize>) {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let h = hits.clone();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(move |_body: axum::Json<Value>| {
-            let h = h.clone();
-            async move {
-                h.fetch_add(1, Ordering::SeqCst);
-                axum::Json(json!({
-                    "model": "scripted",
-                    "choices": [{"message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 4}
-                }))
-            }
-        }),
-    );
-    std::thread::spawn(move || {
-        rt.block_on(async move { axum::serve(listener, app).await.unwrap() })
-    });
-    (format!("http://{addr}/v1"), hits)
+    chat_server(0, move |_: &Value| reply.to_string())
 }
 
 fn scan(url: &str, out: &std::path::Path, extra: &[&str]) -> Output {

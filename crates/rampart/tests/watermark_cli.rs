@@ -1,7 +1,10 @@
 //! End-to-end tests of `rampart watermark` and `rampart c2pa` through the built binary.
 
+mod common;
+
+use common::rampart;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use rampart_watermark::image::{Rgb, RgbImage};
 
@@ -30,13 +33,6 @@ fn tempdir() -> TempDir {
     ));
     std::fs::create_dir_all(&p).unwrap();
     TempDir(p)
-}
-
-fn rampart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .output()
-        .expect("run rampart")
 }
 
 fn ok(args: &[&str]) -> String {
