@@ -208,18 +208,9 @@ fn store_err(path: &Path, e: impl std::fmt::Display) -> EvalError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rampart_llm::{FinishReason, Timing, Usage};
 
     fn reply(text: &str) -> Reply {
-        Reply {
-            text: text.into(),
-            finish_reason: FinishReason::Stop,
-            usage: Usage::default(),
-            model: "m".into(),
-            tool_calls: vec![],
-            seed: None,
-            timing: Timing::default(),
-        }
+        Reply::stopped(text, "m")
     }
 
     #[test]

@@ -352,15 +352,7 @@ impl ChatModel for Canned {
             .split_inclusive(' ')
             .map(|w| Ok(StreamEvent::Delta(w.to_string())))
             .collect();
-        events.push(Ok(StreamEvent::Done(Reply {
-            text: self.0.to_string(),
-            finish_reason: FinishReason::Stop,
-            usage: Usage::default(),
-            model: "canned".into(),
-            tool_calls: Vec::new(),
-            seed: None,
-            timing: Timing::default(),
-        })));
+        events.push(Ok(StreamEvent::Done(Reply::stopped(self.0, "canned"))));
         Ok(Box::pin(futures::stream::iter(events)))
     }
 }

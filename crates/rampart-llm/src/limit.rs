@@ -153,15 +153,7 @@ mod tests {
             "instant".into()
         }
         async fn chat(&self, _c: &Conversation, _p: &GenParams) -> Result<Reply, LlmError> {
-            Ok(Reply {
-                text: "ok".into(),
-                finish_reason: crate::FinishReason::Stop,
-                usage: crate::Usage::default(),
-                model: "instant".into(),
-                tool_calls: Vec::new(),
-                seed: None,
-                timing: crate::Timing::default(),
-            })
+            Ok(Reply::stopped("ok", "instant"))
         }
         async fn chat_stream(
             &self,

@@ -150,6 +150,22 @@ pub struct Reply {
     pub timing: Timing,
 }
 
+impl Reply {
+    /// A finished reply (`stop`) of `model` holding only its text: no tool calls, usage and
+    /// timing zero. For canned answers and test doubles.
+    pub fn stopped(text: impl Into<String>, model: impl Into<String>) -> Reply {
+        Reply {
+            text: text.into(),
+            finish_reason: FinishReason::Stop,
+            usage: Usage::default(),
+            model: model.into(),
+            tool_calls: Vec::new(),
+            seed: None,
+            timing: Timing::default(),
+        }
+    }
+}
+
 /// One event of a streamed reply: text deltas, then exactly one `Done` with the whole reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {

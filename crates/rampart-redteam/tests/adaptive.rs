@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rampart_core::{Conversation, Role, Verdict};
 use rampart_eval::judge::{Judge, RefusalJudge, Reply as JudgeReply};
 use rampart_eval::{EvalError, Item};
-use rampart_llm::{
-    ChatModel, FinishReason, GenParams, LlmError, Reply, ReplyStream, Timing, Usage,
-};
+use rampart_llm::{ChatModel, GenParams, LlmError, Reply, ReplyStream};
 use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
 use rampart_redteam::{
     Catalog, PlanConfig, RedteamError, Rewriter, Sampling, builtin_goals, plan_with, to_items,
@@ -42,15 +40,10 @@ impl ChatModel for Scripted {
     }
     async fn chat(&self, _c: &Conversation, _p: &GenParams) -> Result<Reply, LlmError> {
         let i = self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(Reply {
-            text: self.replies[i % self.replies.len()].to_string(),
-            finish_reason: FinishReason::Stop,
-            usage: Usage::default(),
-            model: "scripted".into(),
-            tool_calls: Vec::new(),
-            seed: None,
-            timing: Timing::default(),
-        })
+        Ok(Reply::stopped(
+            self.replies[i % self.replies.len()].to_string(),
+            "scripted",
+        ))
     }
     async fn chat_stream(
         &self,
@@ -87,15 +80,7 @@ impl ChatModel for Target {
         } else {
             format!("Some background on that (turn {answered}).")
         };
-        Ok(Reply {
-            text,
-            finish_reason: FinishReason::Stop,
-            usage: Usage::default(),
-            model: "target".into(),
-            tool_calls: Vec::new(),
-            seed: None,
-            timing: Timing::default(),
-        })
+        Ok(Reply::stopped(text, "target"))
     }
     async fn chat_stream(
         &self,

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rampart_core::{Category, ContentPart, Conversation, ImageData, Role};
-use rampart_llm::{
-    ChatModel, FinishReason, GenParams, LlmError, Reply, ReplyStream, Timing, Usage,
-};
+use rampart_llm::{ChatModel, GenParams, LlmError, Reply, ReplyStream};
 use rampart_redteam::{
     Assessment, Attack, Catalog, Crescendo, CrescendoConfig, Execution, Outcome, PlanConfig,
     RedteamError, RefusalLexicon, Rewriter, Sampling, SuccessCheck, TechniqueCategory,
@@ -349,15 +347,10 @@ impl ChatModel for Scripted {
     }
     async fn chat(&self, _c: &Conversation, _p: &GenParams) -> Result<Reply, LlmError> {
         let i = self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(Reply {
-            text: self.replies[i % self.replies.len()].to_string(),
-            finish_reason: FinishReason::Stop,
-            usage: Usage::default(),
-            model: "scripted".into(),
-            tool_calls: Vec::new(),
-            seed: None,
-            timing: Timing::default(),
-        })
+        Ok(Reply::stopped(
+            self.replies[i % self.replies.len()].to_string(),
+            "scripted",
+        ))
     }
     async fn chat_stream(
         &self,
