@@ -3,6 +3,10 @@
 //! refusal judge deciding backtracks, and a second run reuses both journals instead of calling
 //! the models again.
 
+mod common;
+
+use common::Scripted;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,45 +18,6 @@ use rampart_redteam::adaptive::{AdaptiveSetup, run_adaptive};
 use rampart_redteam::{
     Catalog, PlanConfig, RedteamError, Rewriter, Sampling, builtin_goals, plan_with, to_items,
 };
-
-/// Answers from a script (by call count) and counts its calls.
-struct Scripted {
-    replies: Vec<&'static str>,
-    calls: AtomicUsize,
-}
-
-impl Scripted {
-    fn new(replies: Vec<&'static str>) -> Arc<Scripted> {
-        Arc::new(Scripted {
-            replies,
-            calls: AtomicUsize::new(0),
-        })
-    }
-    fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-}
-
-#[async_trait::async_trait]
-impl ChatModel for Scripted {
-    fn name(&self) -> String {
-        "scripted".into()
-    }
-    async fn chat(&self, _c: &Conversation, _p: &GenParams) -> Result<Reply, LlmError> {
-        let i = self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(Reply::stopped(
-            self.replies[i % self.replies.len()].to_string(),
-            "scripted",
-        ))
-    }
-    async fn chat_stream(
-        &self,
-        _c: &Conversation,
-        _p: &GenParams,
-    ) -> Result<ReplyStream, LlmError> {
-        Err(LlmError::InvalidRequest("no streaming".into()))
-    }
-}
 
 /// A target that refuses every second question, answers the others, and gives the details
 /// (harmful, by [`DetailsJudge`]) on its fourth answer.
@@ -224,15 +189,21 @@ async fn translation_and_crescendo_run_in_a_campaign_and_resume_from_their_journ
         attacker.calls(),
         target.calls.load(Ordering::SeqCst),
     );
-    let rewriter = Rewriter::new(translator.clone())
-        .with_journal(&rewrites)
-        .unwrap();
-    let mut again = plan_with(&catalog, goals, &chains, &config, Some(&rewriter))
-        .await
-        .unwrap();
-    let summary = run_adaptive(&mut again, &setup, Some(&journal), &progress)
-        .await
-        .unwrap();
+    // What a resumed campaign does: plan again through the journaled rewriter, then run the
+    // adaptive attacks with the journal.
+    let resume = async || {
+        let rewriter = Rewriter::new(translator.clone())
+            .with_journal(&rewrites)
+            .unwrap();
+        let mut plan = plan_with(&catalog, goals, &chains, &config, Some(&rewriter))
+            .await
+            .unwrap();
+        let summary = run_adaptive(&mut plan, &setup, Some(&journal), &progress)
+            .await
+            .unwrap();
+        (plan, summary)
+    };
+    let (again, summary) = resume().await;
     assert_eq!((summary.ran, summary.reused), (0, 3));
     assert_eq!(translator.calls(), translations);
     assert_eq!(attacker.calls(), questions);
@@ -245,15 +216,7 @@ async fn translation_and_crescendo_run_in_a_campaign_and_resume_from_their_journ
     let cut = &lines[2][..lines[2].len() / 2];
     lines[2] = cut;
     std::fs::write(&journal, lines.join("\n")).unwrap();
-    let rewriter = Rewriter::new(translator.clone())
-        .with_journal(&rewrites)
-        .unwrap();
-    let mut third = plan_with(&catalog, goals, &chains, &config, Some(&rewriter))
-        .await
-        .unwrap();
-    let summary = run_adaptive(&mut third, &setup, Some(&journal), &progress)
-        .await
-        .unwrap();
+    let (third, summary) = resume().await;
     assert_eq!((summary.ran, summary.reused), (1, 2));
     assert_eq!(to_items(&third).len(), 9);
 }

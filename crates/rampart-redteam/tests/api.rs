@@ -1,12 +1,15 @@
 //! Unit tests of the public API: catalogue and counts, composition, goal loaders, planning,
 //! the rewriter cache and Crescendo with scripted models.
 
+mod common;
+
+use common::Scripted;
+
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use rampart_core::{Category, ContentPart, Conversation, ImageData, Role};
-use rampart_llm::{ChatModel, GenParams, LlmError, Reply, ReplyStream};
 use rampart_redteam::{
     Assessment, Attack, Catalog, Crescendo, CrescendoConfig, Execution, Outcome, PlanConfig,
     RedteamError, RefusalLexicon, Rewriter, Sampling, SuccessCheck, TechniqueCategory,
@@ -323,42 +326,6 @@ fn planning_is_deterministic_and_respects_the_budget() {
         )
         .is_err()
     );
-}
-
-/// A model that answers from a script and counts its calls.
-struct Scripted {
-    replies: Vec<&'static str>,
-    calls: AtomicUsize,
-}
-
-impl Scripted {
-    fn new(replies: Vec<&'static str>) -> Arc<Scripted> {
-        Arc::new(Scripted {
-            replies,
-            calls: AtomicUsize::new(0),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl ChatModel for Scripted {
-    fn name(&self) -> String {
-        "scripted".into()
-    }
-    async fn chat(&self, _c: &Conversation, _p: &GenParams) -> Result<Reply, LlmError> {
-        let i = self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(Reply::stopped(
-            self.replies[i % self.replies.len()].to_string(),
-            "scripted",
-        ))
-    }
-    async fn chat_stream(
-        &self,
-        _c: &Conversation,
-        _p: &GenParams,
-    ) -> Result<ReplyStream, LlmError> {
-        Err(LlmError::InvalidRequest("no streaming".into()))
-    }
 }
 
 #[tokio::test]
