@@ -136,15 +136,82 @@ const WORD_PAIRS: &[(&str, &str)] = &[
 /// How many adjacent word pairs of `text` are frequent English pairs: high for a sentence, low
 /// for its words in reverse order.
 pub fn word_order_hits(text: &str) -> usize {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_ascii_alphabetic())
+    pair_hits(ascii_words(text))
+}
+
+/// [`word_order_hits`] of `text` with its whitespace-separated words in reverse order, without
+/// building that text.
+pub(crate) fn word_order_hits_reversed(text: &str) -> usize {
+    pair_hits(text.split_whitespace().rev().flat_map(ascii_words))
+}
+
+/// Runs of ASCII letters: the words that word-level measures look at.
+fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    words
-        .windows(2)
-        .filter(|w| WORD_PAIRS.iter().any(|(a, b)| *a == w[0] && *b == w[1]))
-        .count()
+}
+
+fn pair_hits<'a>(words: impl Iterator<Item = &'a str>) -> usize {
+    let pairs = word_pairs();
+    let mut previous: Option<usize> = None;
+    let mut hits = 0;
+    for word in words {
+        let id = pairs.id(word);
+        if let (Some(a), Some(b)) = (previous, id)
+            && pairs.followers[a] & (1 << b) != 0
+        {
+            hits += 1;
+        }
+        previous = id;
+    }
+    hits
+}
+
+/// [`WORD_PAIRS`] as a small id per word and a bit set of the words that may follow it: this is
+/// asked for every sentence of every text, so one hash lookup per word and a bit test per pair.
+struct WordPairs {
+    ids: std::collections::HashMap<&'static str, usize, BuildHasherDefault<WordHasher>>,
+    followers: Vec<u64>,
+    longest: usize,
+}
+
+impl WordPairs {
+    fn id(&self, word: &str) -> Option<usize> {
+        if word.len() > self.longest || !word.is_ascii() {
+            return None;
+        }
+        let mut buf = [0u8; MAX_WORD_LEN];
+        for (dst, src) in buf.iter_mut().zip(word.bytes()) {
+            *dst = src.to_ascii_lowercase();
+        }
+        let lower = std::str::from_utf8(&buf[..word.len()]).ok()?;
+        self.ids.get(lower).copied()
+    }
+}
+
+fn word_pairs() -> &'static WordPairs {
+    static PAIRS: OnceLock<WordPairs> = OnceLock::new();
+    PAIRS.get_or_init(|| {
+        let mut ids = std::collections::HashMap::default();
+        for &(a, b) in WORD_PAIRS {
+            for w in [a, b] {
+                let next = ids.len();
+                ids.entry(w).or_insert(next);
+            }
+        }
+        assert!(ids.len() <= 64, "one u64 of followers per word");
+        let mut followers = vec![0u64; ids.len()];
+        for (a, b) in WORD_PAIRS {
+            followers[ids[a]] |= 1 << ids[b];
+        }
+        let longest = ids.keys().map(|w| w.len()).max().unwrap_or(0);
+        assert!(longest <= MAX_WORD_LEN);
+        WordPairs {
+            ids,
+            followers,
+            longest,
+        }
+    })
 }
 
 /// English letter frequencies in percent, a..z, for ranking letter shifts cheaply.
@@ -192,6 +259,26 @@ fn bigram_table() -> &'static [[bool; 26]; 26] {
 /// Whether the letters with alphabet indices `a`, `b` (0 for `a`) form a common English bigram.
 pub(crate) fn is_common_bigram(a: u8, b: u8) -> bool {
     bigram_table()[a as usize][b as usize]
+}
+
+/// For the letter pair with alphabet indices `a`, `b`: bit `d` is set when shifting both letters
+/// forward by `d` places gives a common English bigram. Ranking all 25 shifts of a text then
+/// costs a few bit tests per letter pair instead of 25 table lookups.
+pub(crate) fn common_bigram_shifts(a: u8, b: u8) -> u32 {
+    static MASKS: OnceLock<[[u32; 26]; 26]> = OnceLock::new();
+    MASKS.get_or_init(|| {
+        let mut masks = [[0u32; 26]; 26];
+        for (a, row) in masks.iter_mut().enumerate() {
+            for (b, mask) in row.iter_mut().enumerate() {
+                for d in 0..26u8 {
+                    if is_common_bigram((a as u8 + d) % 26, (b as u8 + d) % 26) {
+                        *mask |= 1 << d;
+                    }
+                }
+            }
+        }
+        masks
+    })[a as usize][b as usize]
 }
 
 /// Longest word in the built-in list, for word segmentation.
@@ -251,6 +338,12 @@ impl EnglishScore {
 
 /// Scores `text` (see [`EnglishScore`]). Linear in the length of the text.
 pub fn english_score(text: &str) -> EnglishScore {
+    english_score_within(text, usize::MAX).unwrap_or_default()
+}
+
+/// [`english_score`], or `None` as soon as more than `max_unknown` words are not in the list:
+/// decoders try many candidate readings, and most are gibberish from their first words on.
+pub(crate) fn english_score_within(text: &str, max_unknown: usize) -> Option<EnglishScore> {
     let table = bigram_table();
     let mut score = EnglishScore::default();
     for word in text
@@ -260,6 +353,8 @@ pub fn english_score(text: &str) -> EnglishScore {
         score.words += 1;
         if is_word(word) {
             score.known_words += 1;
+        } else if score.words - score.known_words > max_unknown {
+            return None;
         }
         let bytes = word.as_bytes();
         for pair in bytes.windows(2) {
@@ -271,7 +366,7 @@ pub fn english_score(text: &str) -> EnglishScore {
             }
         }
     }
-    score
+    Some(score)
 }
 
 /// Splits a run of letters without spaces into English words ("howtomakeabomb" into
@@ -335,14 +430,18 @@ pub(crate) fn chi_squared(counts: &[usize; 26]) -> f64 {
     if total == 0 {
         return f64::MAX;
     }
+    // Called for every letter shift of every segment: one division per call, not 26.
+    static INVERSE_FREQ: OnceLock<[f64; 26]> = OnceLock::new();
+    let inverse = INVERSE_FREQ.get_or_init(|| LETTER_FREQ.map(|f| 100.0 / f));
     let total = total as f64;
+    let per_total = 1.0 / total;
     counts
         .iter()
-        .zip(LETTER_FREQ.iter())
-        .map(|(&observed, &freq)| {
+        .zip(LETTER_FREQ.iter().zip(inverse))
+        .map(|(&observed, (&freq, &inverse))| {
             let expected = total * freq / 100.0;
             let diff = observed as f64 - expected;
-            diff * diff / expected
+            diff * diff * inverse * per_total
         })
         .sum()
 }
@@ -364,6 +463,28 @@ mod tests {
         let shifted = english_score("ubj gb znxr n obzo ng ubzr");
         assert!(plain.score() > 0.8, "{plain:?}");
         assert!(shifted.score() < 0.3, "{shifted:?}");
+    }
+
+    #[test]
+    fn bounded_score_stops_only_past_its_cap() {
+        let text = "ubj to znxr a obzo at home";
+        let full = english_score(text);
+        assert_eq!(full.words - full.known_words, 3);
+        assert_eq!(english_score_within(text, 3), Some(full));
+        assert_eq!(english_score_within(text, 2), None);
+    }
+
+    #[test]
+    fn word_order_tells_a_sentence_from_its_reversal() {
+        let sentence = "How to make a bomb at home";
+        let reversed = "home at bomb a make to how";
+        assert!(word_order_hits(sentence) >= 2);
+        assert_eq!(word_order_hits(reversed), 0);
+        assert_eq!(
+            word_order_hits_reversed(reversed),
+            word_order_hits(sentence)
+        );
+        assert_eq!(word_order_hits_reversed(sentence), 0);
     }
 
     #[test]

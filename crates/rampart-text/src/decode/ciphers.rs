@@ -9,7 +9,10 @@
 use std::ops::Range;
 
 use super::{Found, segments, trim_range};
-use crate::english::{EnglishScore, chi_squared, english_score, is_common_bigram, word_order_hits};
+use crate::english::{
+    EnglishScore, chi_squared, common_bigram_shifts, english_score, english_score_within,
+    word_order_hits, word_order_hits_reversed,
+};
 use crate::view::ViewKind;
 
 /// Bytes of a decoded candidate scored before the whole of it.
@@ -18,24 +21,29 @@ const QUICK_PREFIX: usize = 64;
 /// Shifts ASCII letters forward by `shift` places, keeping case.
 pub(crate) fn caesar_shift(text: &str, shift: u8) -> String {
     let shift = shift % 26;
-    text.chars()
-        .map(|c| match c {
-            'a'..='z' => char::from((c as u8 - b'a' + shift) % 26 + b'a'),
-            'A'..='Z' => char::from((c as u8 - b'A' + shift) % 26 + b'A'),
-            _ => c,
-        })
-        .collect()
+    map_ascii_letters(text, |b| match b {
+        b'a'..=b'z' => (b - b'a' + shift) % 26 + b'a',
+        _ => (b - b'A' + shift) % 26 + b'A',
+    })
+}
+
+/// `text` with each ASCII letter replaced by `f(letter)` (an ASCII letter too). Works on bytes:
+/// candidates are built for every segment of every text, and bytes of other characters are all
+/// >= 0x80, so they pass through untouched and the result stays valid UTF-8.
+fn map_ascii_letters(text: &str, f: impl Fn(u8) -> u8) -> String {
+    let bytes = text
+        .bytes()
+        .map(|b| if b.is_ascii_alphabetic() { f(b) } else { b })
+        .collect();
+    String::from_utf8(bytes).expect("ASCII letters mapped to ASCII letters")
 }
 
 /// Mirrors ASCII letters in the alphabet (a <-> z), keeping case.
 pub(crate) fn atbash(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'a'..='z' => char::from(b'z' - (c as u8 - b'a')),
-            'A'..='Z' => char::from(b'Z' - (c as u8 - b'A')),
-            _ => c,
-        })
-        .collect()
+    map_ascii_letters(text, |b| match b {
+        b'a'..=b'z' => b'z' - (b - b'a'),
+        _ => b'Z' - (b - b'A'),
+    })
 }
 
 fn reverse_words(text: &str) -> String {
@@ -109,9 +117,9 @@ fn decode_segment(segment: &str) -> Option<ViewKind> {
     let original = english_score(segment);
     if original.word_ratio() >= 0.7 {
         // English words already; only their order may be flipped ("bomb a make to how").
-        let flipped = apply(ViewKind::ReversedWordOrder, segment);
-        let (before, after) = (word_order_hits(segment), word_order_hits(&flipped));
-        return (after >= 2 && after >= before + 2).then_some(ViewKind::ReversedWordOrder);
+        let after = word_order_hits_reversed(segment);
+        return (after >= 2 && after >= word_order_hits(segment) + 2)
+            .then_some(ViewKind::ReversedWordOrder);
     }
     let mut histogram = [0usize; 26];
     for &(l, _) in &letters {
@@ -119,21 +127,21 @@ fn decode_segment(segment: &str) -> Option<ViewKind> {
     }
     // Rank every shift by the common bigrams it would produce and by letter frequencies: one pass
     // over the letters each, no allocation. Only the best few are decoded and scored by words.
-    let bigrams = |d: u8| {
-        letters
-            .windows(2)
-            .filter(|pair| {
-                pair[1].1 && is_common_bigram((pair[0].0 + d) % 26, (pair[1].0 + d) % 26)
-            })
-            .count()
-    };
+    let mut bigrams = [0usize; 26];
+    for pair in letters.windows(2).filter(|pair| pair[1].1) {
+        let mut shifts = common_bigram_shifts(pair[0].0, pair[1].0);
+        while shifts != 0 {
+            bigrams[shifts.trailing_zeros() as usize] += 1;
+            shifts &= shifts - 1;
+        }
+    }
     let mut ranked: Vec<(usize, f64, ViewKind)> = (1..26u8)
         .map(|d| {
             let mut shifted = [0usize; 26];
             for (i, count) in histogram.iter().enumerate() {
                 shifted[(i + d as usize) % 26] = *count;
             }
-            (bigrams(d), chi_squared(&shifted), shift_kind(d))
+            (bigrams[d as usize], chi_squared(&shifted), shift_kind(d))
         })
         .collect();
     // Neither measure alone ranks the right shift first on a short segment: take the best three
@@ -152,6 +160,12 @@ fn decode_segment(segment: &str) -> Option<ViewKind> {
     candidates.dedup();
     // Ranked by English score, then by word order (a reversed sentence and the same sentence with
     // each word reversed in place have the same words; only their order tells them apart).
+    // Every candidate keeps the segment's words (letters map to letters, reversals keep runs), so
+    // `improves` caps how many of them may be unknown: its score can gain at most 0.25 from
+    // bigrams, the rest must come from known words. Scoring stops once that cap is passed.
+    let words = original.words as f64;
+    let known_needed = (0.4f64.max(original.score() / 0.75) * words - 1e-9).ceil();
+    let max_unknown = (words - known_needed).max(0.0) as usize;
     let mut best: Option<((f64, usize), ViewKind)> = None;
     for kind in candidates {
         let decoded = apply(kind, segment);
@@ -165,7 +179,9 @@ fn decode_segment(segment: &str) -> Option<ViewKind> {
                 continue;
             }
         }
-        let score = english_score(&decoded);
+        let Some(score) = english_score_within(&decoded, max_unknown) else {
+            continue;
+        };
         if !improves(&original, &score) {
             continue;
         }

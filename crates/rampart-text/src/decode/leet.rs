@@ -52,9 +52,16 @@ const MULTI: &[(&str, char)] = &[
     ("|_", 'l'),
 ];
 
+/// Whether `b` can start a multi-symbol letter.
+fn is_multi_start(b: u8) -> bool {
+    matches!(b, b'|' | b'/' | b'\\' | b'!' | b'(')
+}
+
 /// Replaces multi-symbol letters in `token` (`|-|0\/\/` becomes `ho\w`... then `how`).
 fn replace_multi(token: &str) -> std::borrow::Cow<'_, str> {
-    if !MULTI.iter().any(|(m, _)| token.contains(m)) {
+    // Every multi-symbol letter starts with one of these: most tokens have none, and a byte scan
+    // is much cheaper than a substring search per pattern.
+    if !token.bytes().any(is_multi_start) || !MULTI.iter().any(|(m, _)| token.contains(m)) {
         return std::borrow::Cow::Borrowed(token);
     }
     let mut out = String::with_capacity(token.len());
@@ -293,6 +300,15 @@ pub(super) fn find_leetspeak(text: &str, out: &mut Vec<Found>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_multi_symbol_letter_passes_the_byte_prefilter() {
+        for (m, _) in MULTI {
+            assert!(is_multi_start(m.as_bytes()[0]), "{m}");
+        }
+        assert_eq!(replace_multi("|-|0\\/\\/"), "h0w");
+        assert_eq!(replace_multi("plain"), "plain");
+    }
 
     fn decode(text: &str) -> Option<String> {
         let mut out = Vec::new();
