@@ -118,7 +118,8 @@ fn detectors(_guard: &Guard) -> Vec<Box<dyn Detector>> {
     ]
 }
 
-/// The trained classifier over the text and its decoded views, as the guard runs it.
+/// The trained classifier over the normalised text and its decoded views, as the guard runs it
+/// (normalisation is timed on its own row).
 struct ClassifierOnly;
 impl Detector for ClassifierOnly {
     fn id(&self) -> &str {
@@ -126,10 +127,8 @@ impl Detector for ClassifierOnly {
     }
     fn detect(&self, input: &Input<'_>) -> Vec<rampart_core::Finding> {
         let clf = rampart_guard::classifier::Classifier::embedded().unwrap();
-        let mut out = clf.findings(input.text, input.role);
-        for v in &input.normalized.views {
-            out.extend(clf.findings(&v.text, input.role));
-        }
-        out
+        let s = clf.score_normalized(input.text, input.normalized, input.role);
+        std::hint::black_box(s);
+        Vec::new()
     }
 }

@@ -125,7 +125,9 @@ impl Detector for ClassifierDetector {
     }
 
     fn detect(&self, input: &Input<'_>) -> Vec<Finding> {
-        let s = self.clf.score(input.text, input.role);
+        let s = self
+            .clf
+            .score_normalized(input.text, input.normalized, input.role);
         let mut out = Vec::new();
         let attack_kind = if input.role.is_untrusted_content() {
             Category::IndirectInjection

@@ -220,18 +220,46 @@ impl Classifier {
     /// decoded view), and whether the input was cut.
     pub fn logits(&self, text: &str, role: Role) -> (Vec<f32>, bool) {
         let (text, truncated) = bounded(text);
+        (
+            self.logits_of_readings(&features::readings(&text), role),
+            truncated,
+        )
+    }
+
+    /// [`Classifier::logits`] of a text the caller has already normalised (the guard normalises
+    /// once for all its detectors). Texts over [`MAX_SCORED_BYTES`] are cut and normalised again,
+    /// as [`Classifier::logits`] does.
+    pub fn logits_normalized(
+        &self,
+        text: &str,
+        normalized: &rampart_text::Normalized,
+        role: Role,
+    ) -> (Vec<f32>, bool) {
+        if text.len() > MAX_SCORED_BYTES {
+            return self.logits(text, role);
+        }
+        (
+            self.logits_of_readings(&features::readings_of(normalized), role),
+            false,
+        )
+    }
+
+    fn logits_of_readings(&self, readings: &[String], role: Role) -> Vec<f32> {
         let group = RoleGroup::of(role);
         let mut best = vec![f32::NEG_INFINITY; self.net.dims.heads];
         let mut act = Activations::default();
-        for reading in features::readings(&text) {
-            for w in features::folded_windows(&reading, self.net.dims.buckets) {
-                self.net.forward(&w, group, &mut act);
-                for (b, &l) in best.iter_mut().zip(&act.logits) {
-                    *b = b.max(l);
-                }
-            }
+        for reading in readings {
+            let tokens = features::tokenize(reading);
+            let tf = features::token_features(&tokens, self.net.dims.buckets);
+            let windows = features::windows(tokens.len());
+            self.net
+                .forward_windows(&tf, &windows, group, &mut act, |logits| {
+                    for (b, &l) in best.iter_mut().zip(logits) {
+                        *b = b.max(l);
+                    }
+                });
         }
-        (best, truncated)
+        best
     }
 
     /// Calibrated probability per head, in [`HEADS`] order.
@@ -252,7 +280,22 @@ impl Classifier {
     /// Score a text written by `role`.
     pub fn score(&self, text: &str, role: Role) -> Scores {
         let (logits, truncated) = self.logits(text, role);
-        let p = self.calibrate(&logits);
+        self.scores(&logits, truncated, role)
+    }
+
+    /// [`Classifier::score`] of a text the caller has already normalised.
+    pub fn score_normalized(
+        &self,
+        text: &str,
+        normalized: &rampart_text::Normalized,
+        role: Role,
+    ) -> Scores {
+        let (logits, truncated) = self.logits_normalized(text, normalized, role);
+        self.scores(&logits, truncated, role)
+    }
+
+    fn scores(&self, logits: &[f32], truncated: bool, role: Role) -> Scores {
+        let p = self.calibrate(logits);
         let attack_kind = if role.is_untrusted_content() {
             Category::IndirectInjection
         } else if p[HEAD_JAILBREAK] >= p[HEAD_INJECTION] {
