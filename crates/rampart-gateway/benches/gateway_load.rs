@@ -172,21 +172,63 @@ fn wrk(url: &str, body: &Value, secs: u64, connections: u32) -> Run {
     run
 }
 
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+/// (RSS in MiB, thread count) of process `pid`, from /proc.
+fn process_memory(pid: u32) -> (f64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    (
+        field("VmRSS:").map_or(f64::NAN, |kb| kb / 1024.0),
+        field("Threads:").unwrap_or(0.0) as u64,
+    )
+}
+
+/// Set in the environment of the child process that serves the soak's gateway alone.
+const CHILD_UPSTREAM_ENV: &str = "RAMPART_BENCH_GATEWAY_UPSTREAM";
+
+/// The child: a guarded gateway in front of the parent's upstream, same runtime shape as the
+/// gateways in the table; prints its address and serves until killed.
+fn serve_gateway_child(upstream: SocketAddr) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let addr = gateway(upstream, true, guard().0).await;
+        println!("{addr}");
+        std::future::pending::<()>().await
+    });
+}
+
+/// Starts [`serve_gateway_child`] in a new process of this binary; returns it and its address.
+fn spawn_gateway_child(upstream: SocketAddr) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(CHILD_UPSTREAM_ENV, upstream.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("benchmark binary re-runs itself as the soak gateway");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (
+        child,
+        line.trim().parse().expect("child prints its address"),
+    )
 }
 
 fn main() {
+    if let Ok(up) = std::env::var(CHILD_UPSTREAM_ENV) {
+        serve_gateway_child(up.parse().expect("upstream address"));
+        return;
+    }
     if Command::new("wrk").arg("--version").output().is_err() {
         eprintln!("wrk is not installed: `apt-get install wrk` (benches/run.sh does it)");
         return;
@@ -261,33 +303,38 @@ fn main() {
             }
         }
     }
-    // Sustained load: guard on, short prompts, alternating plain and streamed requests.
+    // Sustained load on a gateway in its own process, so that its memory is measured alone
+    // (the upstream and the table's gateways stay in this one).
+    let (mut child, soak_addr) = spawn_gateway_child(up);
+    let pid = child.id();
     println!(
-        "\nmemory under sustained load (guard on, short prompt, {soak}s), RSS of the process serving upstream + gateways:"
+        "\nmemory under sustained load (guard on, short prompt, {soak}s): the gateway alone, in its own process (pid {pid}):"
     );
-    let before = rss_mib();
+    let before = process_memory(pid);
     let started = Instant::now();
     let sampler = std::thread::spawn(move || {
         let mut samples = Vec::new();
         while started.elapsed() < Duration::from_secs(soak) {
             std::thread::sleep(Duration::from_secs((soak / 10).max(1)));
-            samples.push((started.elapsed().as_secs(), rss_mib()));
+            samples.push((started.elapsed().as_secs(), process_memory(pid)));
         }
         samples
     });
     let body = json!({"model": "m", "messages": [{"role": "user", "content": short}]});
     let r = wrk(
-        &format!("http://{on}/v1/chat/completions"),
+        &format!("http://{soak_addr}/v1/chat/completions"),
         &body,
         soak,
         conns,
     );
     let samples = sampler.join().unwrap();
-    println!("| t (s) | RSS MiB |");
-    println!("| ---: | ---: |");
-    println!("| 0 | {before:.1} |");
-    for (t, m) in &samples {
-        println!("| {t} | {m:.1} |");
+    let _ = child.kill();
+    let _ = child.wait();
+    println!("| t (s) | RSS MiB | threads |");
+    println!("| ---: | ---: | ---: |");
+    println!("| 0 | {:.1} | {} |", before.0, before.1);
+    for (t, (rss, threads)) in &samples {
+        println!("| {t} | {rss:.1} | {threads} |");
     }
     println!(
         "soak: {:.0} req/s, p99 {:.2} ms, {} errors",

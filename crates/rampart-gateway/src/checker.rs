@@ -1,13 +1,19 @@
 //! [`Checker`]: runs the guard off the async executor and records every decision (metrics and
 //! audit log).
 //!
-//! Guard work is CPU-bound (normalisation, decoders, the classifier), so each check runs on
-//! tokio's blocking pool. A guard that panics there is a guard failure like a detector error:
-//! the policy's fail mode decides (closed blocks, open allows and records the error).
+//! Guard work is CPU-bound (normalisation, decoders, the classifier). A short text is checked
+//! where it arrives, on the async worker: that takes tens of microseconds, less than handing it
+//! to another thread and back. A longer one goes to a fixed pool of guard threads (one per core
+//! by default), so a burst of long prompts queues there instead of stalling other connections
+//! or growing tokio's blocking pool (up to 512 threads, each with its own stack and malloc
+//! arena: memory that grew with load and never came back). A guard that panics is a guard
+//! failure like a detector error: the policy's fail mode decides (closed blocks, open allows and
+//! records the error).
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use rampart_core::{Conversation, Role};
+use rampart_core::{ContentPart, Conversation, Role};
 use rampart_guard::{
     Action, ConversationDecision, Decision, Direction, FailMode, Guard, Triggered,
 };
@@ -26,21 +32,52 @@ pub struct CheckContext {
     pub upstream: Option<String>,
 }
 
+/// Texts up to this many bytes (about 250 tokens) are checked on the async worker itself: at
+/// most about 0.1 ms of work, within what an async task may take between two awaits.
+pub const INLINE_CHECK_BYTES: usize = 1024;
+
 /// Runs guard checks and records them.
 #[derive(Debug, Clone)]
 pub struct Checker {
     guard: Arc<Guard>,
     metrics: Arc<Metrics>,
     audit: Arc<AuditLog>,
+    pool: Arc<GuardPool>,
 }
 
 impl Checker {
+    /// A checker whose guard pool has one thread per core.
     pub fn new(guard: Arc<Guard>, metrics: Arc<Metrics>, audit: Arc<AuditLog>) -> Self {
         Checker {
             guard,
             metrics,
             audit,
+            pool: Arc::new(GuardPool::start(0).expect("guard threads start")),
         }
+    }
+
+    /// The same checker with `threads` guard threads (0: one per core).
+    pub fn with_threads(mut self, threads: usize) -> std::io::Result<Self> {
+        self.pool = Arc::new(GuardPool::start(threads)?);
+        Ok(self)
+    }
+
+    /// Runs `check` (over `bytes` of text) inline when it is short, else on the guard pool; a
+    /// panic comes back as an error.
+    async fn run<T: Send + 'static>(
+        &self,
+        bytes: usize,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        if bytes <= INLINE_CHECK_BYTES {
+            return std::panic::catch_unwind(AssertUnwindSafe(check)).map_err(panic_text);
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool.run(Box::new(move || {
+            let _ = tx.send(std::panic::catch_unwind(AssertUnwindSafe(check)).map_err(panic_text));
+        }));
+        rx.await
+            .map_err(|_| "the guard threads dropped the check".to_string())?
     }
 
     pub fn guard(&self) -> &Guard {
@@ -55,10 +92,11 @@ impl Checker {
     ) -> ConversationDecision {
         let guard = self.guard.clone();
         let conv = conversation.clone();
-        let d = match tokio::task::spawn_blocking(move || guard.check_input(&conv)).await {
+        let bytes = text_bytes(&conversation);
+        let d = match self.run(bytes, move || guard.check_input(&conv)).await {
             Ok(d) => d,
             Err(e) => {
-                let failed = self.failed(Direction::Input, &e.to_string());
+                let failed = self.failed(Direction::Input, &e);
                 ConversationDecision {
                     action: failed.action,
                     refusal: failed.refusal.clone(),
@@ -93,17 +131,15 @@ impl Checker {
         ctx: &CheckContext,
     ) -> Decision {
         let guard = self.guard.clone();
-        let (d, text) = match tokio::task::spawn_blocking(move || {
-            let d = guard.check_output(&text, conversation.as_deref());
-            (d, text)
-        })
-        .await
+        let (d, text) = match self
+            .run(text.len(), move || {
+                let d = guard.check_output(&text, conversation.as_deref());
+                (d, text)
+            })
+            .await
         {
             Ok(r) => r,
-            Err(e) => (
-                self.failed(Direction::Output, &e.to_string()),
-                String::new(),
-            ),
+            Err(e) => (self.failed(Direction::Output, &e), String::new()),
         };
         self.record(direction_label, &d, ctx, Some(&text));
         d
@@ -117,18 +153,16 @@ impl Checker {
         ctx: &CheckContext,
     ) -> (Decision, Option<rampart_guard::classifier::Scores>) {
         let guard = self.guard.clone();
-        let (r, text) = match tokio::task::spawn_blocking(move || {
-            let d = guard.check_text(&text, role);
-            let s = guard.scores(&text, role);
-            ((d, s), text)
-        })
-        .await
+        let (r, text) = match self
+            .run(text.len(), move || {
+                let d = guard.check_text(&text, role);
+                let s = guard.scores(&text, role);
+                ((d, s), text)
+            })
+            .await
         {
             Ok(r) => r,
-            Err(e) => (
-                (self.failed(Direction::of(role), &e.to_string()), None),
-                String::new(),
-            ),
+            Err(e) => ((self.failed(Direction::of(role), &e), None), String::new()),
         };
         let label = match Direction::of(role) {
             Direction::Input => "input",
@@ -138,7 +172,7 @@ impl Checker {
         r
     }
 
-    /// The decision for a guard that failed as a whole (it panicked on the blocking pool).
+    /// The decision for a guard that failed as a whole (it panicked).
     fn failed(&self, direction: Direction, error: &str) -> Decision {
         let policy = self.guard.policy();
         let action = match policy.fail_mode {
@@ -189,6 +223,76 @@ impl Checker {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads taking checks from one queue. Plain threads blocked on a channel:
+/// idle, they cost nothing, where a work-stealing pool would spin on the cores the async
+/// workers need.
+#[derive(Debug)]
+struct GuardPool {
+    queue: std::sync::mpsc::Sender<Job>,
+}
+
+impl GuardPool {
+    /// `threads` threads, or one per core for 0. They end when the pool is dropped.
+    fn start(threads: usize) -> std::io::Result<GuardPool> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        };
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..threads {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("rampart-guard-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })?;
+        }
+        Ok(GuardPool { queue: tx })
+    }
+
+    fn run(&self, job: Job) {
+        // Fails only if every thread has ended; the dropped job then reads as a failure.
+        let _ = self.queue.send(job);
+    }
+}
+
+/// Bytes of text the input check will read (images count as long: they go to the pool).
+fn text_bytes(conversation: &Conversation) -> usize {
+    conversation
+        .messages
+        .iter()
+        .flat_map(|m| &m.content)
+        .map(|part| match part {
+            ContentPart::Text { text } => text.len(),
+            ContentPart::Image { .. } => INLINE_CHECK_BYTES + 1,
+        })
+        .sum()
+}
+
+/// The message of a caught panic.
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    format!("guard panicked: {message}")
+}
+
 /// Findings as JSON (guard's own serialisation: category, score, span, detector, detail, action,
 /// threshold).
 pub fn findings_json(findings: &[Triggered]) -> Value {
@@ -231,4 +335,49 @@ pub fn input_json(d: &ConversationDecision) -> Value {
         v["errors"] = json!(errors);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checker() -> Checker {
+        let mut policy = rampart_guard::Policy::default();
+        policy.detectors.classifier.enabled = false;
+        Checker::new(
+            Arc::new(Guard::new(policy).unwrap()),
+            Arc::new(Metrics::default()),
+            Arc::new(AuditLog::open(None, false).unwrap()),
+        )
+        .with_threads(1)
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn short_checks_run_inline_and_long_ones_on_the_guard_pool() {
+        let c = checker();
+        let here = std::thread::current().id();
+        let inline = c.run(10, std::thread::current).await.unwrap();
+        assert_eq!(inline.id(), here);
+        let pooled = c
+            .run(INLINE_CHECK_BYTES + 1, std::thread::current)
+            .await
+            .unwrap();
+        assert_ne!(pooled.id(), here);
+        assert_eq!(pooled.name(), Some("rampart-guard-0"));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_check_is_an_error_wherever_it_runs() {
+        let c = checker();
+        for bytes in [1, INLINE_CHECK_BYTES * 4] {
+            let e = c
+                .run(bytes, || -> u8 { panic!("detector exploded") })
+                .await
+                .unwrap_err();
+            assert!(e.contains("detector exploded"), "{e}");
+        }
+        // The pool survives a panic.
+        assert_eq!(c.run(INLINE_CHECK_BYTES * 4, || 7).await, Ok(7));
+    }
 }

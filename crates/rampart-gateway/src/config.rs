@@ -56,6 +56,9 @@ pub struct GatewayConfig {
     pub audit: AuditConfig,
     /// Seconds to wait for in-flight requests and streams on shutdown before closing anyway.
     pub shutdown_grace_secs: f64,
+    /// Threads that run guard checks of long texts (0: one per core). Checks are CPU-bound, so
+    /// more threads than cores only add memory; short texts are checked where they arrive.
+    pub guard_threads: usize,
 }
 
 impl Default for GatewayConfig {
@@ -71,6 +74,7 @@ impl Default for GatewayConfig {
             streaming: StreamingConfig::default(),
             audit: AuditConfig::default(),
             shutdown_grace_secs: 30.0,
+            guard_threads: 0,
         }
     }
 }
