@@ -21,17 +21,23 @@ pub(crate) const NATO: [&str; 26] = [
 ];
 
 fn nato_letter(word: &str) -> Option<char> {
-    let lower = word.to_ascii_lowercase();
-    let lower = match lower.as_str() {
-        "alpha" => "alfa",
-        "juliet" => "juliett",
-        "whisky" => "whiskey",
-        "x-ray" => "xray",
-        other => other,
+    // Every code word starts with its letter: one comparison instead of a search (this runs for
+    // every word of every text).
+    let first = word.bytes().next()?.to_ascii_lowercase();
+    if !first.is_ascii_lowercase() {
+        return None;
+    }
+    let alias = match first {
+        b'a' => "alpha",
+        b'j' => "juliet",
+        b'w' => "whisky",
+        b'x' => "x-ray",
+        _ => "",
     };
-    NATO.iter()
-        .position(|w| *w == lower)
-        .map(|i| char::from(b'a' + i as u8))
+    let canonical = NATO[usize::from(first - b'a')];
+    (word.eq_ignore_ascii_case(canonical)
+        || (!alias.is_empty() && word.eq_ignore_ascii_case(alias)))
+    .then_some(char::from(first))
 }
 
 /// Braille letters decoded in place (capital and number signs honoured).
@@ -95,7 +101,8 @@ pub(super) fn find_nato(text: &str, out: &mut Vec<Found>) {
     let mut i = 0;
     while i < tokens.len() {
         let mut j = i;
-        let mut words = vec![String::new()];
+        // Spelled words, split at "/" or "|"; allocated only once a code word is seen.
+        let mut words: Vec<String> = Vec::new();
         let mut letters = 0;
         while j < tokens.len() {
             let token = &text[tokens[j].0..tokens[j].1];
@@ -103,8 +110,9 @@ pub(super) fn find_nato(text: &str, out: &mut Vec<Found>) {
                 words.push(String::new());
             } else if let Some(l) = nato_letter(token.trim_end_matches(['.', '-'])) {
                 letters += 1;
-                if let Some(w) = words.last_mut() {
-                    w.push(l);
+                match words.last_mut() {
+                    Some(w) => w.push(l),
+                    None => words.push(l.to_string()),
                 }
             } else {
                 break;
@@ -313,6 +321,26 @@ fn decode_ascii85(data: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_word_and_alias_reads_as_its_letter() {
+        for (i, w) in NATO.iter().enumerate() {
+            let letter = char::from(b'a' + i as u8);
+            assert_eq!(nato_letter(w), Some(letter));
+            assert_eq!(nato_letter(&w.to_uppercase()), Some(letter));
+        }
+        for (alias, letter) in [
+            ("Alpha", 'a'),
+            ("JULIET", 'j'),
+            ("whisky", 'w'),
+            ("X-ray", 'x'),
+        ] {
+            assert_eq!(nato_letter(alias), Some(letter));
+        }
+        for other in ["", "a", "alfalfa", "bravery", "1echo", "éxray"] {
+            assert_eq!(nato_letter(other), None, "{other}");
+        }
+    }
 
     fn run(f: fn(&str, &mut Vec<Found>), text: &str) -> Option<String> {
         let mut out = Vec::new();

@@ -111,6 +111,10 @@ pub(crate) fn skeleton_text(text: &str) -> (String, usize, usize, usize) {
 /// The [`skeleton_text`] of `text`, if it reveals English words hidden by look-alikes, or strips
 /// diacritics from a good share of the letters (diacritic stuffing: "hôw tö mäkë").
 pub(crate) fn skeleton_view(text: &str) -> Option<String> {
+    // ASCII has no look-alikes to fold and no diacritics to strip: nothing to reveal.
+    if text.is_ascii() {
+        return None;
+    }
     let (out, folded, stripped, letters) = skeleton_text(text);
     // One accented letter in eight is already unusual for English; the checks below keep
     // Vietnamese, Czech or French from being "decoded".

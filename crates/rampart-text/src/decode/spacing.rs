@@ -42,6 +42,14 @@ fn is_single(token: &str) -> bool {
 
 /// Joins `h.o.w` into `how`, if `token` is letters separated by one repeated separator.
 fn join_separated(token: &str) -> Option<String> {
+    // The second character must be the separator: most words fail here, before any allocation.
+    if !token
+        .chars()
+        .nth(1)
+        .is_some_and(|c| SEPARATORS.contains(&c))
+    {
+        return None;
+    }
     let chars: Vec<char> = token.chars().collect();
     // A sentence's full stop may follow the last letter: keep it.
     let (body, tail) = match chars.as_slice() {
