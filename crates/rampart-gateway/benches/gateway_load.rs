@@ -303,6 +303,31 @@ fn main() {
             }
         }
     }
+    // Latency the gateway adds to one request, measured without queueing: one connection at a
+    // time. (At 16 connections the table above is at saturation, where latency is mostly the
+    // wait for a free core: connections / throughput.)
+    println!("\nadded latency at light load (1 connection), guard on vs the upstream directly:\n");
+    println!(
+        "| prompt | stream | direct p50 ms | direct p99 ms | gateway p50 ms | gateway p99 ms | added p50 ms | added p99 ms |"
+    );
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (pname, prompt) in [("short", &short), ("512 tok", &long)] {
+        for stream in [false, true] {
+            let body = json!({"model": "m", "stream": stream, "messages": [{"role": "user", "content": prompt}]});
+            let direct = wrk(&format!("http://{up}/v1/chat/completions"), &body, secs, 1);
+            let gw = wrk(&format!("http://{on}/v1/chat/completions"), &body, secs, 1);
+            println!(
+                "| {pname} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                if stream { "yes" } else { "no" },
+                direct.p50_ms,
+                direct.p99_ms,
+                gw.p50_ms,
+                gw.p99_ms,
+                gw.p50_ms - direct.p50_ms,
+                gw.p99_ms - direct.p99_ms
+            );
+        }
+    }
     // Sustained load on a gateway in its own process, so that its memory is measured alone
     // (the upstream and the table's gateways stay in this one).
     let (mut child, soak_addr) = spawn_gateway_child(up);
