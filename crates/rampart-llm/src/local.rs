@@ -463,14 +463,13 @@ impl Worker {
         per_seq: usize,
         slots: &mut [Option<Sequence>],
     ) {
-        let prompt = match render_prompt(model, template, &job.conversation) {
-            Ok(p) => p,
+        let tokens = match prompt_tokens(model, template, &job.conversation) {
+            Ok(t) => t,
             Err(e) => {
                 let _ = job.events.send(Err(e));
                 return;
             }
         };
-        let tokens = model.vocab().tokenize(prompt.as_bytes(), true, true);
         if tokens.is_empty() {
             let _ = job
                 .events
@@ -556,32 +555,57 @@ impl Sequence {
     }
 }
 
-/// Renders the conversation with the model's chat template. Roles the template does not know
-/// (documents, tool output) are given to the model as user turns.
-fn render_prompt(
+/// The prompt's tokens: the conversation in the model's chat template. The template's own
+/// markers (`<|im_start|>`, `<|im_end|>`) become special tokens; the text of the messages is
+/// tokenized as plain text, so a message that writes those markers itself cannot forge a turn
+/// or a system prompt. Roles the template does not know (documents, tool output) are given to
+/// the model as user turns.
+fn prompt_tokens(
     model: &LlamaModel,
     template: Option<&LlamaChatTemplate>,
     conversation: &Conversation,
-) -> Result<String, LlmError> {
+) -> Result<Vec<LlamaToken>, LlmError> {
     let template =
         template.ok_or_else(|| LlmError::Local("the GGUF has no chat template".into()))?;
+    // The template is rendered with a marker in place of each message's text; the text goes in
+    // where its marker ended up, tokenized apart from the template.
+    let nonce: u64 = rand::random();
+    let marker = |i: usize| format!("\u{F8FF}rampart-{nonce:016x}-{i}\u{F8FF}");
+    let texts: Vec<String> = conversation.messages.iter().map(|m| m.text()).collect();
     let messages = conversation
         .messages
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let role = match m.role {
                 Role::System => "system",
                 Role::Assistant => "assistant",
                 Role::User | Role::Document | Role::Tool => "user",
             };
-            LlamaChatMessage::new(role.to_string(), m.text()).map_err(|e| {
+            LlamaChatMessage::new(role.to_string(), marker(i)).map_err(|e| {
                 LlmError::InvalidRequest(format!("message cannot be sent to the local model: {e}"))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    model
+    let rendered = model
         .apply_chat_template(template, &messages, true)
-        .map_err(|e| LlmError::Local(format!("cannot apply the chat template: {e}")))
+        .map_err(|e| LlmError::Local(format!("cannot apply the chat template: {e}")))?;
+    let vocab = model.vocab();
+    let mut tokens = Vec::new();
+    let mut rest = rendered.as_str();
+    let mut first = true;
+    for (i, text) in texts.iter().enumerate() {
+        // A template may leave a message out (some drop empty system prompts).
+        let Some(at) = rest.find(&marker(i)) else {
+            continue;
+        };
+        tokens.extend(vocab.tokenize(&rest.as_bytes()[..at], first, true));
+        tokens.extend(vocab.tokenize(text.as_bytes(), false, false));
+        rest = &rest[at + marker(i).len()..];
+        first = false;
+    }
+    tokens.extend(vocab.tokenize(rest.as_bytes(), first, true));
+    Ok(tokens)
 }
 
 /// Moves the longest valid UTF-8 prefix of `pending` into `out`; invalid bytes become U+FFFD,
