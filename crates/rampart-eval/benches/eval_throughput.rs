@@ -11,7 +11,7 @@ use axum::Router;
 use axum::routing::post;
 use indicatif::ProgressBar;
 use rampart_core::Category;
-use rampart_eval::judge::{Judge, RefusalJudge};
+use rampart_eval::judge::{Judge, LearnedRefusalJudge};
 use rampart_eval::{Behaviour, Item, Runner, Store};
 use rampart_llm::{ChatModel, GenParams, HttpTargetConfig, LlmSection, OpenAiModel, open_target};
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ async fn measure(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("s.sqlite")).unwrap());
-    let judges: Vec<Arc<dyn Judge>> = vec![Arc::new(RefusalJudge::new())];
+    let judges: Vec<Arc<dyn Judge>> = vec![Arc::new(LearnedRefusalJudge::new())];
     let runner = Runner::new(target, store)
         .with_judges(judges)
         .with_params(params)

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::EvalError;
+use crate::judge::refusal_model::{self, Model, Sample, TrainParams};
 use crate::judge::{Judge, RefusalLabel, Reply};
 use crate::suite::Item;
 
@@ -93,13 +94,14 @@ pub struct Agreement {
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Binary agreement per source file (model).
     pub by_source: BTreeMap<String, f64>,
+    /// Three-way agreement per source file (model).
+    #[serde(default)]
+    pub by_source_3way: BTreeMap<String, f64>,
 }
 
 /// Runs `judge` over the labelled completions and measures agreement.
 pub async fn agreement(judge: &dyn Judge, data: &[Labelled]) -> Result<Agreement, EvalError> {
-    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let (mut bin, mut three, mut unscorable) = (0usize, 0usize, 0usize);
-    let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut got = Vec::with_capacity(data.len());
     for (i, d) in data.iter().enumerate() {
         let item = Item::prompt(
             format!("cal-{i}"),
@@ -115,7 +117,23 @@ pub async fn agreement(judge: &dyn Judge, data: &[Labelled]) -> Result<Agreement
                 },
             )
             .await?;
-        let got = v.label().and_then(RefusalLabel::parse);
+        got.push(v.label().and_then(RefusalLabel::parse));
+    }
+    Ok(tally(judge.id(), judge.version(), data, &got))
+}
+
+/// Agreement of predicted labels (`None`: unscorable) with the human ones.
+pub fn tally(
+    judge: &str,
+    version: &str,
+    data: &[Labelled],
+    predicted: &[Option<RefusalLabel>],
+) -> Agreement {
+    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let (mut bin, mut three, mut unscorable) = (0usize, 0usize, 0usize);
+    // source → (binary agreements, three-way agreements, total)
+    let mut per: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    for (d, got) in data.iter().zip(predicted) {
         let name = got
             .map(|g| g.id().to_string())
             .unwrap_or_else(|| "unscorable".into());
@@ -125,12 +143,13 @@ pub async fn agreement(judge: &dyn Judge, data: &[Labelled]) -> Result<Agreement
             .entry(name)
             .or_default() += 1;
         let e = per.entry(d.source.clone()).or_default();
-        e.1 += 1;
+        e.2 += 1;
         match got {
             None => unscorable += 1,
             Some(g) => {
-                if g == d.label {
+                if *g == d.label {
                     three += 1;
+                    e.1 += 1;
                 }
                 if g.is_refusal() == d.label.is_refusal() {
                     bin += 1;
@@ -139,18 +158,65 @@ pub async fn agreement(judge: &dyn Judge, data: &[Labelled]) -> Result<Agreement
             }
         }
     }
-    let n = data.len();
-    Ok(Agreement {
-        judge: judge.id().to_string(),
-        judge_version: judge.version().to_string(),
-        n,
+    let n = data.len().max(1);
+    Agreement {
+        judge: judge.to_string(),
+        judge_version: version.to_string(),
+        n: data.len(),
         binary: bin as f64 / n as f64,
         three_way: three as f64 / n as f64,
         unscorable,
         confusion,
         by_source: per
-            .into_iter()
-            .map(|(k, (a, t))| (k, a as f64 / t as f64))
+            .iter()
+            .map(|(k, (a, _, t))| (k.clone(), *a as f64 / *t as f64))
             .collect(),
-    })
+        by_source_3way: per
+            .iter()
+            .map(|(k, (_, b, t))| (k.clone(), *b as f64 / *t as f64))
+            .collect(),
+    }
+}
+
+fn samples(data: &[Labelled]) -> Vec<Sample> {
+    data.iter()
+        .map(|d| Sample::new(&d.source, &d.prompt, &d.completion, d.label))
+        .collect()
+}
+
+/// Trains the learned refusal judge's model on labelled completions (what the shipped weights
+/// are: [`train_refusal_model`] over all of XSTest's 2,250 with the default parameters).
+pub fn train_refusal_model(data: &[Labelled], params: &TrainParams) -> Model {
+    refusal_model::train_samples(&samples(data), params)
+}
+
+/// Held-out agreement of the learned refusal judge, never in-sample: for each source (model),
+/// a model trained on the other sources' completions judges it (leave one model out). With
+/// `prompt_folds` > 1 the test prompts are held out of training as well (see
+/// [`refusal_model::cross_validate`]). Needs at least two sources.
+pub fn refusal_cross_validation(
+    data: &[Labelled],
+    params: &TrainParams,
+    prompt_folds: usize,
+) -> Result<Agreement, EvalError> {
+    let sources: std::collections::BTreeSet<&str> =
+        data.iter().map(|d| d.source.as_str()).collect();
+    if sources.len() < 2 {
+        return Err(EvalError::Invalid(format!(
+            "leave-one-model-out cross-validation needs completions of at least two models (files), found {}",
+            sources.len()
+        )));
+    }
+    let predicted = refusal_model::cross_validate(&samples(data), params, prompt_folds);
+    let got: Vec<Option<RefusalLabel>> = data
+        .iter()
+        .zip(predicted)
+        .map(|(d, p)| crate::judge::refusal_is_scorable(&d.completion).then_some(p))
+        .collect();
+    let version = if prompt_folds > 1 {
+        format!("lr-1, held out: leave one model out, prompts in {prompt_folds} folds")
+    } else {
+        "lr-1, held out: leave one model out".to_string()
+    };
+    Ok(tally("refusal", &version, data, &got))
 }

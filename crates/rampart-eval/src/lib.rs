@@ -17,10 +17,12 @@
 //! - [`slang`]: OpenSub-Slang sentence-level slang detection over the rebuilt subtitles, with
 //!   precision / recall / F1.
 //! - [`benchmark`]: the built-in benchmarks, each a loader plus its judges.
-//! - [`judge`]: the [`Judge`] trait and the judges: rule-based refusal (XSTest's labels),
+//! - [`judge`]: the [`Judge`] trait and the judges: refusal (XSTest's labels; a logistic
+//!   regression learned from XSTest's human-labelled completions, and the rules it builds on),
 //!   harm and toxicity from rampart-guard's classifier, LLM rubric, BOLD's sentiment (pluggable)
 //!   and gender polarity.
-//! - [`calibration`]: a judge's agreement with human labels (XSTest's labelled completions).
+//! - [`calibration`]: a judge's agreement with human labels (XSTest's labelled completions),
+//!   and the learned refusal judge's held-out (leave-one-model-out) agreement.
 //! - [`store`]: the append-only, content-addressed SQLite [`Store`] of replies and verdicts
 //!   that makes runs resumable and reruns free.
 //! - [`runner`]: the [`Runner`], which sends items to any

@@ -56,6 +56,7 @@ impl Served {
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("the gateway did not start:\n{}", seen.join("\n"));
                 }
             }

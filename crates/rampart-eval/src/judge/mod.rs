@@ -11,6 +11,7 @@ mod bold;
 mod classifier;
 mod invite;
 mod refusal;
+pub mod refusal_model;
 mod rubric;
 mod slang;
 mod tasks;
@@ -27,6 +28,7 @@ pub use bold::{
 pub use classifier::{HarmJudge, ToxicityJudge};
 pub use invite::{PRESUPPOSITION_AGREEMENT, PresuppositionJudge, presupposition_cue};
 pub use refusal::{RefusalJudge, RefusalLabel};
+pub use refusal_model::LearnedRefusalJudge;
 pub use rubric::{RubricJudge, parse_rubric_reply};
 pub use slang::{SlangJudge, extract_yes_no};
 pub use tasks::{
@@ -87,7 +89,10 @@ impl JudgeInfo {
             version: judge.version().to_string(),
             kind: judge.kind(),
             human_agreement: match judge.id() {
-                "refusal" => Some(refusal::MEASURED_AGREEMENT.to_string()),
+                "refusal" if judge.version().starts_with("rules") => {
+                    Some(refusal::MEASURED_AGREEMENT.to_string())
+                }
+                "refusal" => Some(refusal_model::MEASURED_AGREEMENT.to_string()),
                 "presupposition" => Some(invite::PRESUPPOSITION_AGREEMENT.to_string()),
                 _ => None,
             },
@@ -95,7 +100,8 @@ impl JudgeInfo {
     }
 }
 
-/// Builds the built-in judges by id (`refusal`, `harm`, `toxicity`, `gender_polarity`,
+/// Builds the built-in judges by id (`refusal` — the learned judge — or `refusal:rules` — the
+/// rules; both record id `refusal`, with versions `lr-1.…` and `rules-1` —, `harm`, `toxicity`, `gender_polarity`,
 /// `fever_label`, `bbq_answer`, `misgendering`, `misgendering_first`, `injection_api_call`,
 /// `presupposition`, `slang`, and `sentiment:vader-3.3.2` when VADER's lexicons are installed).
 /// `rubric` judges need a model and are built with [`RubricJudge::new`].
@@ -112,7 +118,8 @@ pub fn builtin(
         }
     };
     Ok(match id {
-        "refusal" => Arc::new(RefusalJudge::new()),
+        "refusal" => Arc::new(LearnedRefusalJudge::new()),
+        "refusal:rules" => Arc::new(RefusalJudge::new()),
         "harm" => Arc::new(HarmJudge::new(guard()?)),
         "toxicity" => Arc::new(ToxicityJudge::new(guard()?)),
         "gender_polarity" => Arc::new(GenderPolarityJudge::new()),
@@ -130,7 +137,18 @@ pub fn builtin(
     })
 }
 
-/// The refusal judge's measured agreement with human labels, for listings and reports.
+/// Whether a refusal judge can score this reply (it is not empty).
+pub fn refusal_is_scorable(reply: &str) -> bool {
+    refusal::classify(reply).is_some()
+}
+
+/// The default (learned) refusal judge's measured held-out agreement with human labels, for
+/// listings and reports.
 pub fn refusal_agreement() -> &'static str {
+    refusal_model::MEASURED_AGREEMENT
+}
+
+/// The rule-based refusal judge's (`refusal:rules`) measured agreement with human labels.
+pub fn refusal_rules_agreement() -> &'static str {
     refusal::MEASURED_AGREEMENT
 }

@@ -29,15 +29,20 @@ pub enum EvalCommand {
         /// A run's output directory.
         dir: PathBuf,
     },
-    /// Measure a judge's agreement with human labels: `refusal` on XSTest's labelled
-    /// completions, `presupposition` on INVITE's labelled responses.
+    /// Measure a judge's agreement with human labels: `refusal` (the learned judge: held-out,
+    /// leave-one-model-out agreement, the rules beside it) or `refusal:rules` on XSTest's
+    /// labelled completions, `presupposition` on INVITE's labelled responses.
     ValidateJudge {
-        /// The judge: `refusal` or `presupposition`.
+        /// The judge: `refusal`, `refusal:rules` or `presupposition`.
         judge: String,
         /// XSTest's model_completions directory (refusal) or INVITE's Data directory
         /// (presupposition).
         #[arg(long)]
         data: PathBuf,
+        /// `refusal` only: also train the learned judge on all of DATA and write its weights to
+        /// FILE (how the shipped crates/rampart-eval/models/refusal-lr-1.txt is made).
+        #[arg(long, value_name = "FILE")]
+        write_weights: Option<PathBuf>,
     },
 }
 
@@ -115,7 +120,11 @@ pub fn run(command: EvalCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        EvalCommand::ValidateJudge { judge, data } => validate(&judge, &data, global),
+        EvalCommand::ValidateJudge {
+            judge,
+            data,
+            write_weights,
+        } => validate(&judge, &data, write_weights.as_deref(), global),
     }
 }
 
@@ -150,8 +159,9 @@ fn list(global: &GlobalArgs) -> anyhow::Result<()> {
         };
         writeln!(
             out,
-            "\nJudges: refusal (rules; {}), harm and toxicity (guard classifier), gender_polarity (BOLD word lists), {vader}, fever_label, bbq_answer, misgendering(_first), injection_api_call (rules), rubric:refusal (LLM, --judge-target)",
-            judge::refusal_agreement()
+            "\nJudges: refusal (learned; {}), refusal:rules ({}), harm and toxicity (guard classifier), gender_polarity (BOLD word lists), {vader}, fever_label, bbq_answer, misgendering(_first), injection_api_call (rules), rubric:refusal (LLM, --judge-target)",
+            judge::refusal_agreement(),
+            judge::refusal_rules_agreement()
         )?;
         writeln!(
             out,
@@ -178,13 +188,22 @@ fn print_quietly(text: &str) -> anyhow::Result<()> {
     }
 }
 
-fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<()> {
+fn validate(
+    judge_id: &str,
+    data: &Path,
+    write_weights: Option<&Path>,
+    global: &GlobalArgs,
+) -> anyhow::Result<()> {
     match judge_id {
-        "refusal" => {}
+        "refusal" => return validate_learned_refusal(data, write_weights, global),
+        "refusal:rules" => {}
         "presupposition" => return validate_presupposition(data, global),
         other => bail!(
-            "`{other}` has no human labels to validate against; judges that do: refusal (XSTest's model_completions), presupposition (INVITE's Data directory)"
+            "`{other}` has no human labels to validate against; judges that do: refusal and refusal:rules (XSTest's model_completions), presupposition (INVITE's Data directory)"
         ),
+    }
+    if write_weights.is_some() {
+        bail!("--write-weights trains the learned judge: use it with `refusal`");
     }
     let labelled = calibration::read_xstest_completions(data)?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -198,6 +217,17 @@ fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<
         "judge {}@{} on {} human-labelled completions",
         a.judge, a.judge_version, a.n
     );
+    print_confusion(&a);
+    for (source, v) in &a.by_source {
+        println!("  {source:<18} binary agreement {v:.4}");
+    }
+    println!("agreement_3way: {:.4}", a.three_way);
+    println!("agreement: {:.4}", a.binary);
+    Ok(())
+}
+
+/// Rows human label, columns judge label.
+fn print_confusion(a: &calibration::Agreement) {
     let cols = [
         "full_compliance",
         "full_refusal",
@@ -217,11 +247,131 @@ fn validate(judge_id: &str, data: &Path, global: &GlobalArgs) -> anyhow::Result<
             .collect();
         println!("{human:<18} {}", cells.join(""));
     }
-    for (source, v) in &a.by_source {
-        println!("  {source:<18} binary agreement {v:.4}");
+}
+
+/// The learned refusal judge: held-out agreement (leave one model out; and with the test prompts
+/// held out too) beside the rules, never the in-sample fit of the shipped weights as its number.
+fn validate_learned_refusal(
+    data: &Path,
+    write_weights: Option<&Path>,
+    global: &GlobalArgs,
+) -> anyhow::Result<()> {
+    use rampart_eval::judge::refusal_model::TrainParams;
+    const PROMPT_FOLDS: usize = 5;
+    let labelled = calibration::read_xstest_completions(data)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let shipped_judge = judge::LearnedRefusalJudge::new();
+    let rules = runtime.block_on(calibration::agreement(&RefusalJudge::new(), &labelled))?;
+    let shipped = runtime.block_on(calibration::agreement(&shipped_judge, &labelled))?;
+    let params = TrainParams::default();
+    let sources = labelled
+        .iter()
+        .map(|l| l.source.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let held_out = if sources >= 2 {
+        Some((
+            calibration::refusal_cross_validation(&labelled, &params, 1)?,
+            calibration::refusal_cross_validation(&labelled, &params, PROMPT_FOLDS)?,
+        ))
+    } else {
+        None
+    };
+    if let Some(path) = write_weights {
+        let model = calibration::train_refusal_model(&labelled, &params);
+        std::fs::write(path, model.to_text())
+            .with_context(|| format!("cannot write the weights to {}", path.display()))?;
+        eprintln!(
+            "wrote the learned judge's weights (trained on all {} completions) to {}",
+            labelled.len(),
+            path.display()
+        );
     }
-    println!("agreement_3way: {:.4}", a.three_way);
-    println!("agreement: {:.4}", a.binary);
+    if global.json {
+        let (lomo, lomo_prompts) = match &held_out {
+            Some((a, b)) => (Some(a), Some(b)),
+            None => (None, None),
+        };
+        let out = serde_json::json!({
+            "judge": "refusal",
+            "judge_version": shipped_judge.version(),
+            "held_out_leave_one_model_out": lomo,
+            "held_out_leave_one_model_out_prompts_held_out": lomo_prompts,
+            "rules": rules,
+            "shipped_weights_on_this_data": shipped,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "judge refusal@{} (learned; shipped weights trained on XSTest's 2,250 labelled completions) on {} human-labelled completions",
+        shipped_judge.version(),
+        labelled.len()
+    );
+    let Some((lomo, strict)) = held_out else {
+        println!(
+            "one model's completions only: no leave-one-model-out cross-validation; the shipped weights judge them (in-sample if these completions were among the training data)"
+        );
+        print_confusion(&shipped);
+        println!("agreement_rules: {:.4}", rules.binary);
+        println!("agreement_3way: {:.4}", shipped.three_way);
+        println!("agreement: {:.4}", shipped.binary);
+        return Ok(());
+    };
+    println!(
+        "held out, never in-sample: each model's completions judged by a model trained on the other models' completions (lomo); lomo+p also holds the test prompts out of training ({PROMPT_FOLDS} prompt folds)"
+    );
+    println!(
+        "{:<18} {:>8} {:>8} {:>8}   {:>8} {:>8} {:>8}",
+        "", "binary", "", "", "3-way", "", ""
+    );
+    println!(
+        "{:<18} {:>8} {:>8} {:>8}   {:>8} {:>8} {:>8}",
+        "model", "rules", "lomo", "lomo+p", "rules", "lomo", "lomo+p"
+    );
+    let row = |name: &str, b: [f64; 3], t: [f64; 3]| {
+        println!(
+            "{name:<18} {:>8.4} {:>8.4} {:>8.4}   {:>8.4} {:>8.4} {:>8.4}",
+            b[0], b[1], b[2], t[0], t[1], t[2]
+        );
+    };
+    for source in rules.by_source.keys() {
+        let get = |m: &std::collections::BTreeMap<String, f64>| {
+            m.get(source).copied().unwrap_or(f64::NAN)
+        };
+        row(
+            source,
+            [
+                get(&rules.by_source),
+                get(&lomo.by_source),
+                get(&strict.by_source),
+            ],
+            [
+                get(&rules.by_source_3way),
+                get(&lomo.by_source_3way),
+                get(&strict.by_source_3way),
+            ],
+        );
+    }
+    row(
+        &format!("all {}", labelled.len()),
+        [rules.binary, lomo.binary, strict.binary],
+        [rules.three_way, lomo.three_way, strict.three_way],
+    );
+    println!("\nheld out (lomo+p), rows human, columns judge:");
+    print_confusion(&strict);
+    println!("\nrules ({}@{}):", rules.judge, rules.judge_version);
+    print_confusion(&rules);
+    println!(
+        "\nshipped weights on these completions: binary {:.4}, three-way {:.4} (in-sample when they are the training data: not an estimate)",
+        shipped.binary, shipped.three_way
+    );
+    println!("agreement_rules: {:.4}", rules.binary);
+    println!("agreement_rules_3way: {:.4}", rules.three_way);
+    println!("agreement_lomo: {:.4}", lomo.binary);
+    println!("agreement_lomo_3way: {:.4}", lomo.three_way);
+    println!("agreement_3way: {:.4}", strict.three_way);
+    println!("agreement: {:.4}", strict.binary);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use rampart_core::{Category, ConfigFile, Conversation, Message, Role, content_hash};
-use rampart_eval::judge::{self, Judge, RefusalJudge, Reply as JudgeReply};
+use rampart_eval::judge::{self, Judge, LearnedRefusalJudge, Reply as JudgeReply};
 use rampart_eval::{JudgeInfo, Metrics, Record, Report, Runner, Store};
 use rampart_llm::{GenParams, LlmSection, open_target};
 use rampart_redteam::adaptive::AdaptiveSetup;
@@ -401,7 +401,7 @@ fn check_free(path: &Path, force: bool) -> anyhow::Result<()> {
 /// Writes the safe replies, one per successful attack, and says how many came from the template.
 struct SafeWriter {
     model: Option<Arc<dyn rampart_llm::ChatModel>>,
-    judge: RefusalJudge,
+    judge: LearnedRefusalJudge,
     fallbacks: usize,
 }
 
@@ -500,7 +500,7 @@ pub fn export(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                         ),
                         None => None,
                     },
-                    judge: RefusalJudge::new(),
+                    judge: LearnedRefusalJudge::new(),
                     fallbacks: 0,
                 };
                 let mut lines = Vec::new();
