@@ -2,7 +2,7 @@
 //! catalogue applied to a folder, so rampart and invisible-watermark see identical attacks.
 //!
 //! ```text
-//! wmbench embed IN_DIR OUT_DIR KEY PAYLOAD     # JSON lines: file, psnr, embed_ms
+//! wmbench embed IN_DIR OUT_DIR KEY PAYLOAD     # JSON lines: file, psnr, embed_ms, width, height
 //! wmbench attack IN_DIR OUT_DIR                # OUT_DIR/<attack>/<file>.png
 //! wmbench detect DIR KEY                       # JSON lines: file, detected, confidence, payload, detect_ms
 //! wmbench negatives IN_DIR OUT_DIR N           # N unmarked crops / attacked copies
@@ -53,7 +53,8 @@ fn main() {
                 marked.save(&dst, &SaveOptions::default()).unwrap();
                 println!(
                     "{}",
-                    serde_json::json!({"file": stem(&f), "psnr": psnr, "embed_ms": median(times)})
+                    serde_json::json!({"file": stem(&f), "psnr": psnr, "embed_ms": median(times),
+                        "width": original.width(), "height": original.height()})
                 );
             }
         }

@@ -6,15 +6,18 @@
 //! is paid for by a Bonferroni factor, so `p_value` bounds the probability that an unmarked
 //! image, or an image marked under another key, scores as high.
 
+use std::sync::{Arc, Mutex};
+
 use rayon::prelude::*;
 use rustfft::num_complex::Complex32;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::code::{self, MAX_PAYLOAD_BYTES, MIN_PAYLOAD_BYTES};
 use crate::edit_map::{self, EditMap};
 use crate::embedding::mark_tile;
 use crate::error::{Result, WatermarkError};
-use crate::pattern::{self, DIHEDRAL, Patterns, TILE};
+use crate::pattern::{self, CHIP, CHIPS, DIHEDRAL, Patterns, TILE};
 use crate::picture::Picture;
 use crate::plane::{Fft2, Plane};
 use crate::stats;
@@ -124,9 +127,36 @@ impl Frame {
 /// The noise residual the mark lives in, normalised by local activity so that textured regions
 /// do not drown the rest.
 pub(crate) fn residual(y: &Plane) -> Plane {
-    let r0 = y.zip(&y.gaussian(2.0), |a, b| a - b);
-    let e = r0.map(|v| v * v).gaussian(4.0);
-    r0.zip(&e, |r, e| r / (e.sqrt() + 1.0))
+    let mut r = y.gaussian(2.0);
+    r.data
+        .par_iter_mut()
+        .zip(&y.data)
+        .for_each(|(b, &a)| *b = a - *b);
+    let sq = Plane {
+        width: r.width,
+        height: r.height,
+        data: r.data.par_iter().map(|&v| v * v).collect(),
+    };
+    // The local energy varies slowly (sigma 4): computed on a 2x-decimated grid.
+    let e = sq.gaussian_decimated(4.0, 2);
+    r.data
+        .par_iter_mut()
+        .zip(&e.data)
+        .for_each(|(r, &e)| *r /= e.max(0.0).sqrt() + 1.0);
+    r
+}
+
+/// Per-thread partial sums of a fold.
+type FoldSums = (Vec<f32>, Vec<u32>);
+
+fn fold_zero() -> FoldSums {
+    (vec![0f32; TILE * TILE], vec![0u32; TILE * TILE])
+}
+
+fn fold_merge((mut a, mut an): FoldSums, (b, bn): FoldSums) -> FoldSums {
+    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+    an.iter_mut().zip(&bn).for_each(|(x, y)| *x += y);
+    (a, an)
 }
 
 /// Folds the residual modulo the tile in the embed frame of `frame`: the mean residual at each
@@ -136,26 +166,20 @@ fn fold(r: &Plane, frame: &Frame) -> Vec<f32> {
     let (sum, cnt) = if frame.is_identity() {
         (0..h)
             .into_par_iter()
-            .fold(
-                || (vec![0f64; TILE * TILE], vec![0u32; TILE * TILE]),
-                |(mut s, mut n), y| {
-                    let row = &r.data[y * w..(y + 1) * w];
-                    let base = (y % TILE) * TILE;
-                    for (x, &v) in row.iter().enumerate() {
-                        s[base + x % TILE] += v as f64;
-                        n[base + x % TILE] += 1;
+            .with_min_len(16)
+            .fold(fold_zero, |(mut s, mut n), y| {
+                let row = &r.data[y * w..(y + 1) * w];
+                let base = (y % TILE) * TILE;
+                let (srow, nrow) = (&mut s[base..base + TILE], &mut n[base..base + TILE]);
+                for chunk in row.chunks(TILE) {
+                    for ((a, c), &v) in srow.iter_mut().zip(nrow.iter_mut()).zip(chunk) {
+                        *a += v;
+                        *c += 1;
                     }
-                    (s, n)
-                },
-            )
-            .reduce(
-                || (vec![0f64; TILE * TILE], vec![0u32; TILE * TILE]),
-                |(mut a, mut an), (b, bn)| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    an.iter_mut().zip(&bn).for_each(|(x, y)| *x += y);
-                    (a, an)
-                },
-            )
+                }
+                (s, n)
+            })
+            .reduce(fold_zero, fold_merge)
     } else {
         let inv = frame.inverse();
         let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
@@ -175,39 +199,56 @@ fn fold(r: &Plane, frame: &Frame) -> Vec<f32> {
         let (ux0, ux1) = (lo[0].floor() as i64, hi[0].ceil() as i64);
         let (uy0, uy1) = (lo[1].floor() as i64, hi[1].ceil() as i64);
         let m = frame.m;
+        // Sample positions strictly inside the plane, so every bilinear tap is valid.
+        let (xmax, ymax) = ((w - 1) as f64 - 1e-6, (h - 1) as f64 - 1e-6);
         (uy0..=uy1)
             .into_par_iter()
-            .fold(
-                || (vec![0f64; TILE * TILE], vec![0u32; TILE * TILE]),
-                |(mut s, mut n), uy| {
-                    let base = (uy.rem_euclid(TILE as i64) as usize) * TILE;
-                    let mut px = m[0][0] * ux0 as f64 + m[0][1] * uy as f64 + frame.c[0];
-                    let mut py = m[1][0] * ux0 as f64 + m[1][1] * uy as f64 + frame.c[1];
-                    for ux in ux0..=ux1 {
-                        if let Some(v) = r.sample(px as f32, py as f32) {
-                            let i = base + ux.rem_euclid(TILE as i64) as usize;
-                            s[i] += v as f64;
-                            n[i] += 1;
+            .fold(fold_zero, |(mut s, mut n), uy| {
+                let base = (uy.rem_euclid(TILE as i64) as usize) * TILE;
+                // Pixel position p(ux) = p0 + ux * step; keep the ux where p is in the plane.
+                let p0 = [
+                    m[0][1] * uy as f64 + frame.c[0],
+                    m[1][1] * uy as f64 + frame.c[1],
+                ];
+                let step = [m[0][0], m[1][0]];
+                let (mut a, mut b) = (ux0 as f64, ux1 as f64);
+                for k in 0..2 {
+                    let max = if k == 0 { xmax } else { ymax };
+                    if step[k].abs() < 1e-12 {
+                        if !(0.0..=max).contains(&p0[k]) {
+                            return (s, n);
                         }
-                        px += m[0][0];
-                        py += m[1][0];
+                    } else {
+                        let (t0, t1) = ((0.0 - p0[k]) / step[k], (max - p0[k]) / step[k]);
+                        a = a.max(t0.min(t1));
+                        b = b.min(t0.max(t1));
                     }
-                    (s, n)
-                },
-            )
-            .reduce(
-                || (vec![0f64; TILE * TILE], vec![0u32; TILE * TILE]),
-                |(mut a, mut an), (b, bn)| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    an.iter_mut().zip(&bn).for_each(|(x, y)| *x += y);
-                    (a, an)
-                },
-            )
+                }
+                let (a, b) = (a.ceil() as i64, b.floor() as i64);
+                let d = &r.data;
+                for ux in a..=b {
+                    let px = p0[0] + step[0] * ux as f64;
+                    let py = p0[1] + step[1] * ux as f64;
+                    if !(px >= 0.0 && py >= 0.0 && px <= xmax && py <= ymax) {
+                        continue;
+                    }
+                    let (x0, y0) = (px as usize, py as usize);
+                    let (fx, fy) = ((px - x0 as f64) as f32, (py - y0 as f64) as f32);
+                    let i = y0 * w + x0;
+                    let top = d[i] + (d[i + 1] - d[i]) * fx;
+                    let bot = d[i + w] + (d[i + w + 1] - d[i + w]) * fx;
+                    let t = base + ux.rem_euclid(TILE as i64) as usize;
+                    s[t] += top + (bot - top) * fy;
+                    n[t] += 1;
+                }
+                (s, n)
+            })
+            .reduce(fold_zero, fold_merge)
     };
     let mut f: Vec<f32> = sum
         .iter()
         .zip(&cnt)
-        .map(|(&s, &n)| if n > 0 { (s / n as f64) as f32 } else { 0.0 })
+        .map(|(&s, &n)| if n > 0 { s / n as f32 } else { 0.0 })
         .collect();
     let covered = cnt.iter().filter(|&&n| n > 0).count().max(1);
     let mean = f.iter().map(|&v| v as f64).sum::<f64>() / covered as f64;
@@ -219,6 +260,16 @@ fn fold(r: &Plane, frame: &Frame) -> Vec<f32> {
     f
 }
 
+/// How far (in log10 units) below the false-positive rate a conclusive hypothesis must be for
+/// the search to stop there.
+const SETTLE_MARGIN: f64 = 10.0;
+/// The spectrum of a fold.
+fn spectrum(fold: &[f32], fft: &Fft2) -> Vec<Complex32> {
+    let mut spec: Vec<Complex32> = fold.iter().map(|&v| Complex32::new(v, 0.0)).collect();
+    fft.process(&mut spec, false);
+    spec
+}
+
 /// The best hypothesis found for one geometry.
 #[derive(Clone, Copy, Debug)]
 struct Best {
@@ -227,34 +278,156 @@ struct Best {
     shift: (usize, usize),
 }
 
-/// Correlates a fold with the 8 dihedral images of the pilot; returns the best |z|.
-fn correlate(fold: &[f32], pilot_spectra: &[Vec<Complex32>], fft: &Fft2) -> Best {
-    let mut spec: Vec<Complex32> = fold.iter().map(|&v| Complex32::new(v, 0.0)).collect();
-    fft.process(&mut spec, false);
-    let mut best = Best {
-        z: 0.0,
-        dihedral: 0,
-        shift: (0, 0),
-    };
-    for (d, p) in pilot_spectra.iter().enumerate() {
-        let mut c: Vec<Complex32> = spec.iter().zip(p).map(|(a, b)| a * b.conj()).collect();
-        fft.process(&mut c, true);
-        let n = c.len() as f64;
-        let mean = c.iter().map(|v| v.re as f64).sum::<f64>() / n;
-        let var = c.iter().map(|v| (v.re as f64 - mean).powi(2)).sum::<f64>() / n;
-        let sd = var.sqrt().max(1e-30);
-        for (i, v) in c.iter().enumerate() {
+/// Correlates a fold spectrum with the 8 dihedral images of the pilot; returns the
+/// best |z|.
+fn correlate(spec: &[Complex32], key: &KeyMaterial, fft: &Fft2) -> Best {
+    key.pilot_spectra
+        .par_iter()
+        .enumerate()
+        .map(|(d, p)| {
+            let mut c: Vec<Complex32> = spec.iter().zip(p).map(|(a, b)| a * b).collect();
+            fft.process(&mut c, true);
+            let n = c.len() as f64;
+            let mean = c.iter().map(|v| v.re as f64).sum::<f64>() / n;
+            let var = c.iter().map(|v| (v.re as f64 - mean).powi(2)).sum::<f64>() / n;
+            let sd = var.sqrt().max(1e-30);
+            let (i, v) = c
+                .iter()
+                .enumerate()
+                .max_by(|a, b| {
+                    (a.1.re as f64 - mean)
+                        .abs()
+                        .total_cmp(&(b.1.re as f64 - mean).abs())
+                })
+                .expect("non-empty");
             let z = (v.re as f64 - mean) / sd;
-            if z.abs() > best.z.abs() {
-                best = Best {
-                    z,
-                    dihedral: d,
-                    shift: (i % TILE, i / TILE),
-                };
+            Best {
+                z: if z.is_finite() { z } else { 0.0 },
+                dihedral: d,
+                shift: (i % TILE, i / TILE),
             }
+        })
+        .reduce_with(|a, b| if b.z.abs() > a.z.abs() { b } else { a })
+        .expect("8 orientations")
+}
+
+/// Everything detection derives from the key, cached for the last few keys (a batch run
+/// detects many images under one key).
+struct KeyMaterial {
+    patterns: Arc<Patterns>,
+    pilot: Vec<f32>,
+    /// Complex conjugates of the spectra of the pilot in the 8 dihedral orientations.
+    pilot_spectra: Vec<Vec<Complex32>>,
+}
+
+fn key_material(key: &str, fft: &Fft2) -> Arc<KeyMaterial> {
+    static CACHE: Mutex<Vec<([u8; 32], Arc<KeyMaterial>)>> = Mutex::new(Vec::new());
+    // The cache holds a hash of the key, never the key itself.
+    let id: [u8; 32] = Sha256::new()
+        .chain_update(b"rampart-watermark/key-cache")
+        .chain_update(key.as_bytes())
+        .finalize()
+        .into();
+    if let Some((_, k)) = CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(h, _)| *h == id)
+    {
+        return k.clone();
+    }
+    let patterns = pattern::for_key(key);
+    let pilot = pattern::expand(patterns.chips(0));
+    let pilot_spectra = (0..8)
+        .map(|d| {
+            let mut s: Vec<Complex32> = pattern::dihedral(&pilot, d)
+                .iter()
+                .map(|&v| Complex32::new(v, 0.0))
+                .collect();
+            fft.process(&mut s, false);
+            s.iter_mut().for_each(|c| *c = c.conj());
+            s
+        })
+        .collect();
+    let k = Arc::new(KeyMaterial {
+        patterns,
+        pilot,
+        pilot_spectra,
+    });
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= 4 {
+        cache.remove(0);
+    }
+    cache.push((id, k.clone()));
+    k
+}
+
+/// One evaluated geometry: its best hypothesis and, when that is significant, the payload.
+struct Tried {
+    frame: Frame,
+    best: Best,
+    log10_p: f64,
+    decoded: Option<code::Decoded>,
+}
+
+impl Tried {
+    /// Detected with a payload whose CRC matched: nothing else the search could find would
+    /// change the answer.
+    fn conclusive(&self, log10_fpr: f64) -> bool {
+        self.log10_p <= log10_fpr && self.decoded.as_ref().is_some_and(|d| d.crc_ok)
+    }
+}
+
+/// Folds and correlates under one geometry; decodes the payload when the pilot is
+/// significant.
+fn evaluate(r: &Plane, frame: Frame, key: &KeyMaterial, fft: &Fft2, log10_fpr: f64) -> Tried {
+    let fold = fold(r, &frame);
+    let spec = spectrum(&fold, fft);
+    let best = correlate(&spec, key, fft);
+    let log10_p = (stats::log10_two_sided(best.z) + HYPOTHESES.log10()).min(0.0);
+    let decoded = (log10_p <= log10_fpr).then(|| decode_payload(&fold, &best, &key.patterns));
+    Tried {
+        frame,
+        best,
+        log10_p,
+        decoded,
+    }
+}
+
+/// Reads the payload from a fold at the winning hypothesis.
+fn decode_payload(fold: &[f32], best: &Best, patterns: &Patterns) -> code::Decoded {
+    let sign = best.z.signum() as f32;
+    let (sx, sy) = best.shift;
+    // Undo the shift and the dihedral map: `embed[D x] = fold[x + s]`, then sum each chip.
+    let dm = DIHEDRAL[best.dihedral];
+    let t = TILE as i32;
+    let mut chips = vec![0f32; CHIPS * CHIPS];
+    for y in 0..t {
+        for x in 0..t {
+            let v = fold[((y as usize + sy) % TILE) * TILE + (x as usize + sx) % TILE];
+            let ux = (dm[0][0] * x + dm[0][1] * y).rem_euclid(t) as usize;
+            let uy = (dm[1][0] * x + dm[1][1] * y).rem_euclid(t) as usize;
+            chips[(uy / CHIP) * CHIPS + ux / CHIP] += v;
         }
     }
-    best
+    let soft: Vec<f32> = (1..=patterns.carriers())
+        .map(|k| {
+            sign * patterns
+                .chips(k)
+                .iter()
+                .zip(&chips)
+                .map(|(a, b)| a * b)
+                .sum::<f32>()
+        })
+        .collect();
+    (MIN_PAYLOAD_BYTES..=MAX_PAYLOAD_BYTES)
+        .map(|n| code::decode(&soft, n))
+        .max_by(|a, b| {
+            (a.crc_ok, a.agreement)
+                .partial_cmp(&(b.crc_ok, b.agreement))
+                .expect("finite")
+        })
+        .expect("at least one length")
 }
 
 /// Detects the mark of `key` in a picture.
@@ -292,49 +465,75 @@ pub fn detect(picture: &Picture, key: &str, opts: &DetectOptions) -> Result<Dete
 }
 
 /// Detection on a luma plane (0-255 scale).
+///
+/// The search is ordered so that easy cases stop early, while the p-value always pays for
+/// every hypothesis the search *could* try ([`HYPOTHESES`]): stopping early only lowers the
+/// maximum over the tried hypotheses, so the family-wise bound still holds.
+///
+/// 1. The identity geometry (crops, flips, quarter turns, photometric edits and re-encoding
+///    keep the tile's lattice). If the pilot is significant and the payload's CRC matches,
+///    the answer is final, unless the edit map (when requested) finds regions without the
+///    mark: a slight resize can still be read at the identity but drifts off towards the
+///    edges, so the full search runs then and the best geometry wins.
+/// 2. Otherwise the candidate lattices from the autocorrelation, best supported first, until
+///    one is conclusive.
 pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detection {
+    let log10_fpr = opts.false_positive_rate.log10();
     let r = residual(y);
-    let patterns = Patterns::new(key, code::coded_len(MAX_PAYLOAD_BYTES));
     let fft = Fft2::new(TILE, TILE);
-    let pilot = pattern::expand(patterns.chips(0));
-    let pilot_spectra: Vec<Vec<Complex32>> = (0..8)
-        .map(|d| {
-            let mut s: Vec<Complex32> = pattern::dihedral(&pilot, d)
-                .iter()
-                .map(|&v| Complex32::new(v, 0.0))
-                .collect();
-            fft.process(&mut s, false);
-            s
-        })
-        .collect();
-    let centre = [(r.width as f64 - 1.0) / 2.0, (r.height as f64 - 1.0) / 2.0];
-    let mut frames = vec![Frame::identity()];
-    for (b1, b2) in sync::lattices(&r) {
+    let km = key_material(key, &fft);
+    let mut tried: Vec<Tried> = Vec::new();
+    // Edit maps computed along the way, by index in `tried`.
+    let mut maps: Vec<(usize, EditMap)> = Vec::new();
+    // Whether `t` settles the search: conclusive, and (when an edit map is wanted) its map
+    // finds the mark everywhere; a map with holes may mean a slightly wrong geometry, so the
+    // remaining candidates are tried and the strongest wins.
+    let settles = |t: &Tried, i: usize, maps: &mut Vec<(usize, EditMap)>| {
+        // A barely conclusive candidate may be a near miss of the true geometry (a lattice
+        // fitted slightly off): the others are tried too, and the strongest wins.
+        if !t.conclusive(log10_fpr) || t.log10_p > log10_fpr - SETTLE_MARGIN {
+            return false;
+        }
+        if !opts.edit_map {
+            return true;
+        }
+        let map = edit_map_for(y, &r, t, &km);
+        let ok = map.reliable && !map.edited;
+        maps.push((i, map));
+        ok
+    };
+    tried.push(evaluate(&r, Frame::identity(), &km, &fft, log10_fpr));
+    if !settles(&tried[0], 0, &mut maps) {
+        let centre = [(r.width as f64 - 1.0) / 2.0, (r.height as f64 - 1.0) / 2.0];
         let t = TILE as f64;
-        frames.push(Frame {
-            m: [[b1[0] / t, b2[0] / t], [b1[1] / t, b2[1] / t]],
-            c: centre,
-        });
+        let lat = sync::lattices(&r);
+        for (b1, b2) in lat {
+            let frame = Frame {
+                m: [[b1[0] / t, b2[0] / t], [b1[1] / t, b2[1] / t]],
+                c: centre,
+            };
+            let e = evaluate(&r, frame, &km, &fft, log10_fpr);
+            tried.push(e);
+            let i = tried.len() - 1;
+            if settles(&tried[i], i, &mut maps) {
+                break;
+            }
+        }
     }
-    let results: Vec<(Best, Vec<f32>)> = frames
-        .par_iter()
-        .map(|f| {
-            let fo = fold(&r, f);
-            (correlate(&fo, &pilot_spectra, &fft), fo)
+    let wi = (0..tried.len())
+        .max_by(|&a, &b| {
+            let key = |t: &Tried| (t.conclusive(log10_fpr), t.best.z.abs());
+            key(&tried[a]).partial_cmp(&key(&tried[b])).expect("finite")
         })
-        .collect();
-    let (gi, (best, folded)) = results
-        .into_iter()
-        .enumerate()
-        .max_by(|a, b| a.1.0.z.abs().total_cmp(&b.1.0.z.abs()))
         .expect("the identity frame is always tried");
-    let log10_p = (stats::log10_two_sided(best.z) + HYPOTHESES.log10()).min(0.0);
-    let detected = log10_p <= opts.false_positive_rate.log10();
+    let edit_map = maps.into_iter().find(|(i, _)| *i == wi).map(|(_, m)| m);
+    let win = &tried[wi];
+    let detected = win.log10_p <= log10_fpr;
     let mut det = Detection {
         detected,
-        p_value: 10f64.powf(log10_p),
-        confidence: -log10_p,
-        z_score: best.z,
+        p_value: 10f64.powf(win.log10_p),
+        confidence: -win.log10_p,
+        z_score: win.best.z,
         hypotheses: HYPOTHESES,
         false_positive_rate: opts.false_positive_rate,
         payload: None,
@@ -345,48 +544,35 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
     if !detected {
         return det;
     }
-    let frame = frames[gi];
-    let sign = best.z.signum() as f32;
-    let (sx, sy) = best.shift;
-    let aligned: Vec<f32> = (0..TILE * TILE)
-        .map(|i| folded[((i / TILE + sy) % TILE) * TILE + (i % TILE + sx) % TILE])
-        .collect();
-    let soft: Vec<f32> = (1..=patterns.carriers())
-        .into_par_iter()
-        .map(|k| {
-            let p = pattern::dihedral(&pattern::expand(patterns.chips(k)), best.dihedral);
-            sign * p.iter().zip(&aligned).map(|(a, b)| a * b).sum::<f32>()
-        })
-        .collect();
-    let decoded = (MIN_PAYLOAD_BYTES..=MAX_PAYLOAD_BYTES)
-        .map(|n| code::decode(&soft, n))
-        .max_by(|a, b| {
-            (a.crc_ok, a.agreement)
-                .partial_cmp(&(b.crc_ok, b.agreement))
-                .expect("finite")
-        })
-        .expect("at least one length");
+    let decoded = win.decoded.as_ref().expect("decoded when significant");
     det.payload = Some(hex::encode(&decoded.payload));
     det.payload_valid = decoded.crc_ok;
-    det.geometry = Some(geometry(&frame, &best, sign < 0.0));
+    det.geometry = Some(geometry(&win.frame, &win.best, win.best.z < 0.0));
     if opts.edit_map {
-        // The predicted mark in fold coordinates: the full tile when the payload decoded (more
-        // energy, finer map), else the pilot alone.
-        let tile = if decoded.crc_ok {
-            mark_tile(&patterns, &code::encode(&decoded.payload))
-        } else {
-            pilot.clone()
-        };
-        let dt = pattern::dihedral(&tile, best.dihedral);
-        let predicted: Vec<f32> = (0..TILE * TILE)
-            .map(|i| {
-                let (x, yy) = (i % TILE, i / TILE);
-                sign * dt[((yy + TILE - sy) % TILE) * TILE + (x + TILE - sx) % TILE]
-            })
-            .collect();
-        det.edit_map = Some(edit_map::compute(y, &r, &frame, &predicted));
+        det.edit_map = Some(edit_map.unwrap_or_else(|| edit_map_for(y, &r, win, &km)));
     }
     det
+}
+
+/// The edit map at a detected hypothesis.
+fn edit_map_for(y: &Plane, r: &Plane, win: &Tried, km: &KeyMaterial) -> EditMap {
+    // The predicted mark in fold coordinates: the full tile when the payload decoded (more
+    // energy, finer map), else the pilot alone.
+    let decoded = win.decoded.as_ref().filter(|d| d.crc_ok);
+    let tile = match decoded {
+        Some(d) => mark_tile(&km.patterns, &code::encode(&d.payload)),
+        None => km.pilot.clone(),
+    };
+    let sign = win.best.z.signum() as f32;
+    let (sx, sy) = win.best.shift;
+    let dt = pattern::dihedral(&tile, win.best.dihedral);
+    let predicted: Vec<f32> = (0..TILE * TILE)
+        .map(|i| {
+            let (x, yy) = (i % TILE, i / TILE);
+            sign * dt[((yy + TILE - sy) % TILE) * TILE + (x + TILE - sx) % TILE]
+        })
+        .collect();
+    edit_map::compute(y, r, &win.frame, &predicted)
 }
 
 /// Turns the winning hypothesis into a human-readable geometry.

@@ -4,6 +4,8 @@
 //! the `TILE x TILE` tile that is repeated over the whole image. Pattern 0 is the pilot used for
 //! synchronisation and detection; patterns 1.. carry the coded payload bits (CDMA).
 
+use std::sync::{Arc, Mutex};
+
 use sha2::{Digest, Sha256};
 
 /// Side of the repeated tile, in pixels.
@@ -114,6 +116,38 @@ impl Patterns {
         }
         expand(&chip_sum)
     }
+}
+
+/// The patterns of `key` for the longest payload, cached for the last few keys (batch runs
+/// embed and detect many images under one key). Pattern `k` does not depend on how many
+/// carriers are derived, so shorter payloads use a prefix.
+pub(crate) fn for_key(key: &str) -> Arc<Patterns> {
+    static CACHE: Mutex<Vec<([u8; 32], Arc<Patterns>)>> = Mutex::new(Vec::new());
+    // The cache holds a hash of the key, never the key itself.
+    let id: [u8; 32] = Sha256::new()
+        .chain_update(DOMAIN)
+        .chain_update(b"/cache")
+        .chain_update(key.as_bytes())
+        .finalize()
+        .into();
+    if let Some((_, p)) = CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(h, _)| *h == id)
+    {
+        return p.clone();
+    }
+    let p = Arc::new(Patterns::new(
+        key,
+        crate::code::coded_len(crate::code::MAX_PAYLOAD_BYTES),
+    ));
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= 4 {
+        cache.remove(0);
+    }
+    cache.push((id, p.clone()));
+    p
 }
 
 /// Expands a chip array to pixels.

@@ -5,6 +5,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader};
+use rayon::prelude::*;
 
 use crate::error::{Result, WatermarkError};
 use crate::plane::Plane;
@@ -141,14 +142,19 @@ impl Picture {
         let mut p = Plane::zeros(w, h);
         macro_rules! fill {
             ($buf:expr, $n:expr, $scale:expr, $gray:expr) => {{
-                for (o, px) in p.data.iter_mut().zip($buf.as_raw().chunks_exact($n)) {
-                    *o = if $gray {
-                        px[0] as f32 * $scale
-                    } else {
-                        (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32)
-                            * $scale
-                    };
-                }
+                p.data
+                    .par_chunks_mut(w)
+                    .zip($buf.as_raw().par_chunks_exact(w * $n))
+                    .for_each(|(out, row)| {
+                        for (o, px) in out.iter_mut().zip(row.chunks_exact($n)) {
+                            *o = if $gray {
+                                px[0] as f32 * $scale
+                            } else {
+                                (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32)
+                                    * $scale
+                            };
+                        }
+                    });
             }};
         }
         const S16: f32 = 1.0 / 257.0;
@@ -202,6 +208,46 @@ impl Picture {
             }
         }
         Ok(())
+    }
+
+    /// Adds `alpha * delta` (0-255 scale, one value per pixel) to every colour channel of an
+    /// 8-bit picture, leaving alpha alone, rounding and clipping, and returns the PSNR of the
+    /// change over the colour channels (the same as [`psnr`](crate::psnr) of the two 8-bit RGB
+    /// images). `None`, with the picture untouched, for other pixel types.
+    pub(crate) fn add_luma_8bit(&mut self, delta: &[f32], alpha: f32) -> Option<f64> {
+        let w = self.width() as usize;
+        let (buf, n, colours): (&mut [u8], usize, usize) = match &mut self.image {
+            DynamicImage::ImageLuma8(b) => (b, 1, 1),
+            DynamicImage::ImageLumaA8(b) => (b, 2, 1),
+            DynamicImage::ImageRgb8(b) => (b, 3, 3),
+            DynamicImage::ImageRgba8(b) => (b, 4, 3),
+            _ => return None,
+        };
+        let pixels = delta.len();
+        let se: u64 = buf
+            .par_chunks_mut(w * n)
+            .zip(delta.par_chunks(w))
+            .map(|(row, drow)| {
+                let mut se = 0u64;
+                for (px, &d) in row.chunks_exact_mut(n).zip(drow) {
+                    // round(c + d) = c + round(d) for integer c; floor(x + 0.5) via truncation
+                    // of a positive number.
+                    let di = (d * alpha + 256.5) as i32 - 256;
+                    for c in px.iter_mut().take(colours) {
+                        let v = (*c as i32 + di).clamp(0, 255);
+                        let e = v - *c as i32;
+                        se += (e * e) as u64;
+                        *c = v as u8;
+                    }
+                }
+                se
+            })
+            .sum();
+        Some(if se == 0 {
+            f64::INFINITY
+        } else {
+            10.0 * (255f64.powi(2) / (se as f64 / (pixels * colours) as f64)).log10()
+        })
     }
 
     /// Encodes to bytes in `format`, keeping ICC and EXIF where the format can hold them.

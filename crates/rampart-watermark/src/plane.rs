@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 use rustfft::{Fft, FftPlanner, num_complex::Complex32};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A row-major single-channel `f32` image.
 #[derive(Clone, Debug)]
@@ -83,52 +83,141 @@ impl Plane {
     /// Separable convolution with a symmetric 1-D kernel (`kernel[0]` is the centre), edges
     /// clamped.
     fn convolve(&self, kernel: &[f32]) -> Plane {
-        let (w, h) = (self.width, self.height);
-        let r = kernel.len() - 1;
-        let mut tmp = vec![0f32; w * h];
-        tmp.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-            let row = &self.data[y * w..(y + 1) * w];
-            for (x, o) in out.iter_mut().enumerate() {
-                let mut acc = kernel[0] * row[x];
-                for (k, &kv) in kernel.iter().enumerate().skip(1) {
-                    let l = row[x.saturating_sub(k)];
-                    let rr = row[(x + k).min(w - 1)];
-                    acc += kv * (l + rr);
-                }
-                *o = acc;
-            }
-        });
-        let mut out = vec![0f32; w * h];
-        out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
-            let c = &tmp[y * w..(y + 1) * w];
-            for (x, v) in o.iter_mut().enumerate() {
-                *v = kernel[0] * c[x];
-            }
-            for (k, &kv) in kernel.iter().enumerate().skip(1).take(r) {
-                let up = &tmp[y.saturating_sub(k) * w..][..w];
-                let dn = &tmp[(y + k).min(h - 1) * w..][..w];
-                for x in 0..w {
-                    o[x] += kv * (up[x] + dn[x]);
-                }
-            }
-        });
         Plane {
-            width: w,
-            height: h,
-            data: out,
+            width: self.width,
+            height: self.height,
+            data: convolve_separable(&self.data, self.width, self.height, kernel),
         }
     }
 
     /// Gaussian blur with standard deviation `sigma` pixels.
     pub fn gaussian(&self, sigma: f32) -> Plane {
-        let r = (3.0 * sigma).ceil().max(1.0) as usize;
-        let mut k: Vec<f32> = (0..=r)
-            .map(|i| (-(i as f32).powi(2) / (2.0 * sigma * sigma)).exp())
-            .collect();
-        let s: f32 = k[0] + 2.0 * k[1..].iter().sum::<f32>();
-        k.iter_mut().for_each(|v| *v /= s);
-        self.convolve(&k)
+        self.convolve(&gaussian_kernel(sigma))
     }
+
+    /// Gaussian blur of a slowly varying field, computed on a grid decimated by `factor`
+    /// (block means) and interpolated back (bilinear). `sigma` is in full-resolution pixels.
+    /// Much cheaper than [`gaussian`](Self::gaussian) for wide kernels, and as good when
+    /// `sigma` is well above `factor`.
+    pub(crate) fn gaussian_decimated(&self, sigma: f32, factor: usize) -> Plane {
+        let (w, h) = (self.width, self.height);
+        let (bw, bh) = (w.div_ceil(factor), h.div_ceil(factor));
+        // Block means (partial blocks at the right and bottom edges average what they hold).
+        let mut small = vec![0f32; bw * bh];
+        small.par_chunks_mut(bw).enumerate().for_each(|(by, out)| {
+            let y0 = by * factor;
+            let y1 = (y0 + factor).min(h);
+            for y in y0..y1 {
+                let row = &self.data[y * w..(y + 1) * w];
+                for (o, c) in out.iter_mut().zip(row.chunks(factor)) {
+                    *o += c.iter().sum::<f32>();
+                }
+            }
+            for (bx, o) in out.iter_mut().enumerate() {
+                let n = ((y1 - y0) * (((bx + 1) * factor).min(w) - bx * factor)) as f32;
+                *o /= n;
+            }
+        });
+        // The block mean itself smooths with variance (factor^2 - 1) / 12 pixels^2.
+        let box_var = (factor * factor - 1) as f32 / 12.0;
+        let s = (sigma * sigma - box_var).max(0.25).sqrt() / factor as f32;
+        let small = convolve_separable(&small, bw, bh, &gaussian_kernel(s));
+        Plane {
+            width: w,
+            height: h,
+            data: upsample_bilinear(&small, bw, bh, factor, w, h),
+        }
+    }
+}
+
+/// Normalised half kernel (`k[0]` is the centre) of a Gaussian, radius `3 sigma`.
+fn gaussian_kernel(sigma: f32) -> Vec<f32> {
+    let r = (3.0 * sigma).ceil().max(1.0) as usize;
+    let mut k: Vec<f32> = (0..=r)
+        .map(|i| (-(i as f32).powi(2) / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let s: f32 = k[0] + 2.0 * k[1..].iter().sum::<f32>();
+    k.iter_mut().for_each(|v| *v /= s);
+    k
+}
+
+/// Separable convolution with a symmetric half kernel, edges clamped. Rows are padded once so
+/// the inner loops run over contiguous slices and vectorise.
+fn convolve_separable(data: &[f32], w: usize, h: usize, kernel: &[f32]) -> Vec<f32> {
+    let r = kernel.len() - 1;
+    let mut tmp = vec![0f32; w * h];
+    tmp.par_chunks_mut(w)
+        .enumerate()
+        .for_each_init(Vec::new, |pad, (y, out)| {
+            let row = &data[y * w..(y + 1) * w];
+            pad.clear();
+            pad.extend(std::iter::repeat_n(row[0], r));
+            pad.extend_from_slice(row);
+            pad.extend(std::iter::repeat_n(row[w - 1], r));
+            for (o, &v) in out.iter_mut().zip(&pad[r..r + w]) {
+                *o = kernel[0] * v;
+            }
+            for (k, &kv) in kernel.iter().enumerate().skip(1) {
+                let (l, rr) = (&pad[r - k..r - k + w], &pad[r + k..r + k + w]);
+                for ((o, &a), &b) in out.iter_mut().zip(l).zip(rr) {
+                    *o += kv * (a + b);
+                }
+            }
+        });
+    let mut out = vec![0f32; w * h];
+    out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
+        let c = &tmp[y * w..(y + 1) * w];
+        for (v, &cv) in o.iter_mut().zip(c) {
+            *v = kernel[0] * cv;
+        }
+        for (k, &kv) in kernel.iter().enumerate().skip(1) {
+            let up = &tmp[y.saturating_sub(k) * w..][..w];
+            let dn = &tmp[(y + k).min(h - 1) * w..][..w];
+            for ((v, &a), &b) in o.iter_mut().zip(up).zip(dn) {
+                *v += kv * (a + b);
+            }
+        }
+    });
+    out
+}
+
+/// Bilinear interpolation of a grid of block values (block centres at `(i + 0.5) * factor`)
+/// back to `w x h` pixels, edges clamped.
+fn upsample_bilinear(
+    small: &[f32],
+    bw: usize,
+    bh: usize,
+    factor: usize,
+    w: usize,
+    h: usize,
+) -> Vec<f32> {
+    let f = factor as f32;
+    // Per column: the two source columns and the weight of the second.
+    let cols: Vec<(usize, usize, f32)> = (0..w)
+        .map(|x| {
+            let u = ((x as f32 + 0.5) / f - 0.5).clamp(0.0, (bw - 1) as f32);
+            let x0 = u as usize;
+            (x0, (x0 + 1).min(bw - 1), u - x0 as f32)
+        })
+        .collect();
+    let mut out = vec![0f32; w * h];
+    out.par_chunks_mut(w).enumerate().for_each_init(
+        || vec![0f32; bw],
+        |row, (y, o)| {
+            let v = ((y as f32 + 0.5) / f - 0.5).clamp(0.0, (bh - 1) as f32);
+            let y0 = v as usize;
+            let y1 = (y0 + 1).min(bh - 1);
+            let fy = v - y0 as f32;
+            let (a, b) = (&small[y0 * bw..][..bw], &small[y1 * bw..][..bw]);
+            for ((r, &p), &q) in row.iter_mut().zip(a).zip(b) {
+                *r = p + (q - p) * fy;
+            }
+            for (o, &(x0, x1, fx)) in o.iter_mut().zip(&cols) {
+                *o = row[x0] + (row[x1] - row[x0]) * fx;
+            }
+        },
+    );
+    out
 }
 
 /// In-place 2-D FFT of a row-major complex array.
@@ -141,17 +230,29 @@ pub struct Fft2 {
     col_inv: Arc<dyn Fft<f32>>,
 }
 
+/// A 1-D transform of length `len`. Planning is not free (twiddles, algorithm choice): every
+/// size is planned once per process and shared.
+pub(crate) fn plan(len: usize, inverse: bool) -> Arc<dyn Fft<f32>> {
+    static PLANNER: Mutex<Option<FftPlanner<f32>>> = Mutex::new(None);
+    let mut guard = PLANNER.lock().unwrap_or_else(|e| e.into_inner());
+    let p = guard.get_or_insert_with(FftPlanner::new);
+    if inverse {
+        p.plan_fft_inverse(len)
+    } else {
+        p.plan_fft_forward(len)
+    }
+}
+
 impl Fft2 {
     /// Plans transforms for `width x height` arrays.
     pub fn new(width: usize, height: usize) -> Self {
-        let mut p = FftPlanner::<f32>::new();
         Self {
             width,
             height,
-            row_fwd: p.plan_fft_forward(width),
-            row_inv: p.plan_fft_inverse(width),
-            col_fwd: p.plan_fft_forward(height),
-            col_inv: p.plan_fft_inverse(height),
+            row_fwd: plan(width, false),
+            row_inv: plan(width, true),
+            col_fwd: plan(height, false),
+            col_inv: plan(height, true),
         }
     }
 
@@ -163,11 +264,37 @@ impl Fft2 {
         } else {
             (&self.row_fwd, &self.col_fwd)
         };
-        data.par_chunks_mut(w).for_each(|row| rf.process(row));
+        if w * h <= SMALL_FFT {
+            // Small transforms (the 128x128 tile): threads cost more than they save.
+            rf.process(data);
+            let mut t = vec![Complex32::new(0.0, 0.0); w * h];
+            transpose_serial(data, &mut t, w, h);
+            cf.process(&mut t);
+            transpose_serial(&t, data, h, w);
+            return;
+        }
+        // `process` handles a whole run of rows with one scratch buffer.
+        let rows_per_task = h.div_ceil(4 * rayon::current_num_threads()).max(1);
+        data.par_chunks_mut(w * rows_per_task)
+            .for_each(|rows| rf.process(rows));
         let mut t = vec![Complex32::new(0.0, 0.0); w * h];
         transpose(data, &mut t, w, h);
-        t.par_chunks_mut(h).for_each(|col| cf.process(col));
+        let cols_per_task = w.div_ceil(4 * rayon::current_num_threads()).max(1);
+        t.par_chunks_mut(h * cols_per_task)
+            .for_each(|cols| cf.process(cols));
         transpose(&t, data, h, w);
+    }
+}
+
+/// Transforms up to this many points run on the calling thread.
+const SMALL_FFT: usize = 128 * 128;
+
+/// `dst[x * h + y] = src[y * w + x]`, on the calling thread.
+fn transpose_serial(src: &[Complex32], dst: &mut [Complex32], w: usize, h: usize) {
+    for (y, row) in src.chunks_exact(w).enumerate() {
+        for (x, &v) in row.iter().enumerate() {
+            dst[x * h + y] = v;
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 use rustfft::num_complex::Complex32;
 
 use crate::pattern::TILE;
-use crate::plane::{Fft2, Plane, box_mean_wrapped, fft_friendly_at_least};
+use rayon::prelude::*;
+
+use crate::plane::{Plane, box_mean_wrapped, fft_friendly_at_least, plan};
 
 /// Largest side of the central crop whose autocorrelation is computed. 640 keeps a 2x-enlarged
 /// tile's lattice (256 px) and its diagonals in view while bounding the FFT cost.
@@ -61,25 +63,32 @@ impl Acf {
         // A central crop, zero-padded to twice its size so the autocorrelation is linear (no
         // wrap-around) and lags up to 3/4 of the crop can be searched.
         let (cw, ch) = (r.width.min(ACF_MAX), r.height.min(ACF_MAX));
-        let w = fft_friendly_at_least(2 * cw);
-        let h = fft_friendly_at_least(2 * ch);
+        // Even sizes: the real-input transforms pair up rows.
+        let even = |n: usize| {
+            let mut m = fft_friendly_at_least(n);
+            while m % 2 == 1 {
+                m = fft_friendly_at_least(m + 1);
+            }
+            m
+        };
+        let (w, h) = (even(2 * cw), even(2 * ch));
         let (x0, y0) = ((r.width - cw) / 2, (r.height - ch) / 2);
-        let mut buf = vec![Complex32::new(0.0, 0.0); w * h];
+        let mut buf = vec![0f32; w * h];
         let mut mean = 0f64;
         for y in 0..ch {
-            for x in 0..cw {
-                mean += r.at(x0 + x, y0 + y) as f64;
-            }
+            mean += r.data[(y0 + y) * r.width + x0..][..cw]
+                .iter()
+                .map(|&v| v as f64)
+                .sum::<f64>();
         }
         let mean = (mean / (cw * ch) as f64) as f32;
         for y in 0..ch {
-            for x in 0..cw {
-                buf[y * w + x].re = r.at(x0 + x, y0 + y) - mean;
+            let src = &r.data[(y0 + y) * r.width + x0..][..cw];
+            for (o, &v) in buf[y * w..][..cw].iter_mut().zip(src) {
+                *o = v - mean;
             }
         }
-        let fft = Fft2::new(w, h);
-        fft.process(&mut buf, false);
-        let power: Vec<f32> = buf.iter().map(|c| c.norm_sqr()).collect();
+        let power = power_spectrum_real(&buf, w, h);
         // Dividing the power spectrum by its local mean flattens the host's spectral envelope
         // while keeping the narrow lines that the periodic tile produces.
         let local = box_mean_wrapped(&power, w, h, 4);
@@ -94,22 +103,33 @@ impl Acf {
             };
             f / n as f32
         };
-        for (i, ((c, p), l)) in buf.iter_mut().zip(&power).zip(&local).enumerate() {
-            let (fx, fy) = (band(i % w, w), band(i / w, h));
-            let f2 = fx * fx + fy * fy;
-            // JPEG's 8x8 block grid puts lines at multiples of 1/8 cycle/pixel on either axis;
-            // notch them or their lattice of peaks drowns the tile's after a rotation.
-            let on_grid = |f: f32, n: usize| {
-                let k = (f * 8.0).round();
-                k != 0.0 && (f - k / 8.0).abs() * n as f32 <= 1.5
-            };
-            let keep = (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2)
-                && (!NOTCH_JPEG || (!on_grid(fx, w) && !on_grid(fy, h)));
-            *c = Complex32::new(if keep { p / (l + 1e-12) } else { 0.0 }, 0.0);
-        }
-        fft.process(&mut buf, true);
-        let zero = buf[0].re.max(1e-12);
-        let data: Vec<f32> = buf.iter().map(|c| c.re / zero).collect();
+        let fx2: Vec<f32> = (0..w).map(|i| band(i, w).powi(2)).collect();
+        // JPEG's 8x8 block grid puts lines at multiples of 1/8 cycle/pixel on either axis;
+        // notch them or their lattice of peaks drowns the tile's after a rotation.
+        let on_grid = |i: usize, n: usize| {
+            let f = band(i, n);
+            let k = (f * 8.0).round();
+            NOTCH_JPEG && k != 0.0 && (f - k / 8.0).abs() * n as f32 <= 1.5
+        };
+        let grid_x: Vec<bool> = (0..w).map(|i| on_grid(i, w)).collect();
+        let mut white = power;
+        white
+            .par_chunks_mut(w)
+            .zip(local.par_chunks(w))
+            .enumerate()
+            .for_each(|(ky, (row, lrow))| {
+                let fy2 = band(ky, h).powi(2);
+                let grid_y = on_grid(ky, h);
+                for (kx, (p, l)) in row.iter_mut().zip(lrow).enumerate() {
+                    let f2 = fx2[kx] + fy2;
+                    let keep =
+                        (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2) && !grid_y && !grid_x[kx];
+                    *p = if keep { *p / (l + 1e-12) } else { 0.0 };
+                }
+            });
+        let buf = inverse_real_even(&white, w, h);
+        let zero = buf[0].max(1e-12);
+        let data: Vec<f32> = buf.iter().map(|c| c / zero).collect();
         let mut acf = Acf {
             w,
             h,
@@ -242,6 +262,100 @@ impl Acf {
             .map(|(_, dx, dy)| self.refine(dx, dy))
             .collect()
     }
+}
+
+/// `|FFT2(x)|^2` of a real `w x h` array (`h` even), with half the work of a complex
+/// transform: pairs of rows go through one complex row transform, and only the non-negative
+/// horizontal frequencies through the column transforms (the rest follow by symmetry).
+fn power_spectrum_real(x: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let (hh, wh) = (h / 2, w / 2 + 1);
+    let zero = Complex32::new(0.0, 0.0);
+    let mut z: Vec<Complex32> = vec![zero; w * hh];
+    z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+        let (a, b) = (&x[2 * j * w..][..w], &x[(2 * j + 1) * w..][..w]);
+        for ((o, &re), &im) in row.iter_mut().zip(a).zip(b) {
+            *o = Complex32::new(re, im);
+        }
+    });
+    let row_fft = plan(w, false);
+    let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
+    z.par_chunks_mut(w * per_task)
+        .for_each(|rows| row_fft.process(rows));
+    // Unpack the two real rows' spectra, non-negative frequencies only, transposed so each
+    // column is contiguous: cols[kx * h + ky].
+    let mut cols = vec![zero; wh * h];
+    cols.par_chunks_mut(h).enumerate().for_each(|(k, col)| {
+        for j in 0..hh {
+            let zr = &z[j * w..][..w];
+            let a = zr[k];
+            let b = zr[(w - k) % w].conj();
+            col[2 * j] = (a + b) * 0.5;
+            let d = a - b;
+            col[2 * j + 1] = Complex32::new(d.im * 0.5, -d.re * 0.5);
+        }
+    });
+    let col_fft = plan(h, false);
+    let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
+    cols.par_chunks_mut(h * per_task)
+        .for_each(|c| col_fft.process(c));
+    let mut power = vec![0f32; w * h];
+    power.par_chunks_mut(w).enumerate().for_each(|(ky, row)| {
+        let mirror = (h - ky) % h;
+        for (kx, p) in row.iter_mut().enumerate() {
+            *p = if kx < wh {
+                cols[kx * h + ky].norm_sqr()
+            } else {
+                cols[(w - kx) * h + mirror].norm_sqr()
+            };
+        }
+    });
+    power
+}
+
+/// Unnormalised inverse 2-D transform of a real, even spectrum (`f[-k] = f[k]`), whose
+/// result is real: the mirror image of [`power_spectrum_real`].
+fn inverse_real_even(f: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let (hh, wh) = (h / 2, w / 2 + 1);
+    let zero = Complex32::new(0.0, 0.0);
+    let mut cols = vec![zero; wh * h];
+    cols.par_chunks_mut(h).enumerate().for_each(|(kx, col)| {
+        for (ky, c) in col.iter_mut().enumerate() {
+            *c = Complex32::new(f[ky * w + kx], 0.0);
+        }
+    });
+    let col_ifft = plan(h, true);
+    let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
+    cols.par_chunks_mut(h * per_task)
+        .for_each(|c| col_ifft.process(c));
+    // Each output row is Hermitian in kx; two rows share one complex inverse transform.
+    let mut z = vec![zero; w * hh];
+    z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+        let (y1, y2) = (2 * j, 2 * j + 1);
+        for (k, o) in row.iter_mut().enumerate() {
+            let (a, b) = if k < wh {
+                (cols[k * h + y1], cols[k * h + y2])
+            } else {
+                (cols[(w - k) * h + y1].conj(), cols[(w - k) * h + y2].conj())
+            };
+            // a + i b
+            *o = Complex32::new(a.re - b.im, a.im + b.re);
+        }
+    });
+    let row_ifft = plan(w, true);
+    let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
+    z.par_chunks_mut(w * per_task)
+        .for_each(|rows| row_ifft.process(rows));
+    let mut out = vec![0f32; w * h];
+    out.par_chunks_mut(2 * w)
+        .zip(z.par_chunks(w))
+        .for_each(|(o, zr)| {
+            let (a, b) = o.split_at_mut(w);
+            for ((x, y), c) in a.iter_mut().zip(b.iter_mut()).zip(zr) {
+                *x = c.re;
+                *y = c.im;
+            }
+        });
+    out
 }
 
 /// Lagrange-Gauss reduction of a 2-D lattice basis.
@@ -419,6 +533,253 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
         }
     }
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
-    found.truncate(MAX_LATTICES);
-    found.into_iter().map(|(_, a, b)| (a, b)).collect()
+    // Square lattices (rotation and uniform scale, possibly mirrored) searched directly: the
+    // evidence of all their points is summed, so a lattice too weak for any single peak to
+    // stand out (rotation + downscale + JPEG on a small image) is still found. They take
+    // SIMILARITY_SLOTS of the MAX_LATTICES slots and alternate with the peak-based ones.
+    let mut similar: Vec<(V2, V2)> = Vec::new();
+    // Sides of the peak-based lattices seed the square search too: one side is often found
+    // when its partner is not.
+    let seeds: Vec<V2> = found.iter().take(6).flat_map(|f| [f.1, f.2]).collect();
+    for cand in similarity_lattices(&acf, &seeds) {
+        let dup = |l: &(V2, V2)| same_lattice(*l, cand, 2.0);
+        if similar.len() < SIMILARITY_SLOTS && !similar.iter().any(dup) {
+            similar.push(cand);
+        }
+    }
+    let mut peaks: Vec<(V2, V2)> = found
+        .into_iter()
+        .map(|(_, a, b)| (a, b))
+        .filter(|l| !similar.iter().any(|s| same_lattice(*s, *l, 2.0)))
+        .collect();
+    peaks.truncate(MAX_LATTICES - similar.len());
+    let mut out = Vec::with_capacity(MAX_LATTICES);
+    let (mut p, mut q) = (peaks.into_iter(), similar.into_iter());
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => break,
+            (a, b) => out.extend(a.into_iter().chain(b)),
+        }
+    }
+    out
+}
+
+/// Slots of [`MAX_LATTICES`] reserved for the square-lattice search.
+const SIMILARITY_SLOTS: usize = 3;
+
+/// Lattice points (in tile units) scored by the square-lattice search, one per +/- pair.
+const SQUARE_POINTS: [(f64, f64); 10] = [
+    (1.0, 0.0),
+    (0.0, 1.0),
+    (1.0, 1.0),
+    (1.0, -1.0),
+    (2.0, 0.0),
+    (0.0, 2.0),
+    (2.0, 1.0),
+    (1.0, 2.0),
+    (2.0, -1.0),
+    (1.0, -2.0),
+];
+
+/// The best square lattices `scale * R(theta) * TILE`: a coarse grid over angle (0-90 degrees;
+/// the square's symmetry covers the rest, and mirroring does not change a square lattice)
+/// and scale, scored on the 3x3-dilated, robustly normalised autocorrelation, then refined on
+/// a fine grid with interpolated values.
+fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<(V2, V2)> {
+    let (lx, ly) = acf.limits();
+    let (lx, ly) = (lx as i32, ly as i32);
+    // z-scores dilated by a 3x3 max, over the searched half plane (dy >= 0) and its mirror.
+    let zw = 2 * lx + 1;
+    let clampz = |v: f32| ((v - acf.median) / acf.sigma).clamp(-3.0, 8.0);
+    // Rows dy = -1..=ly+1, columns dx = -lx-1..=lx+1, read with the wrap resolved per row.
+    let (ew, eh) = (zw + 2, ly + 3);
+    let mut ext = vec![0f32; (ew * eh) as usize];
+    ext.par_chunks_mut(ew as usize)
+        .enumerate()
+        .for_each(|(j, row)| {
+            let dy = j as i32 - 1;
+            let src = &acf.data[dy.rem_euclid(acf.h as i32) as usize * acf.w..][..acf.w];
+            for (i, o) in row.iter_mut().enumerate() {
+                let dx = i as i32 - lx - 1;
+                *o = src[dx.rem_euclid(acf.w as i32) as usize];
+            }
+        });
+    // 3x3 max, separably: horizontal then vertical.
+    let mut hmax = vec![0f32; (zw * eh) as usize];
+    hmax.par_chunks_mut(zw as usize)
+        .zip(ext.par_chunks(ew as usize))
+        .for_each(|(o, e)| {
+            for (i, v) in o.iter_mut().enumerate() {
+                *v = e[i].max(e[i + 1]).max(e[i + 2]);
+            }
+        });
+    let mut dil = vec![0f32; (zw * (ly + 1)) as usize];
+    dil.par_chunks_mut(zw as usize)
+        .enumerate()
+        .for_each(|(dy, o)| {
+            let rows = &hmax[dy * zw as usize..][..3 * zw as usize];
+            let (a, rest) = rows.split_at(zw as usize);
+            let (b, c) = rest.split_at(zw as usize);
+            for (((v, &p), &q), &r) in o.iter_mut().zip(a).zip(b).zip(c) {
+                *v = clampz(p.max(q).max(r));
+            }
+        });
+    let lookup = |p: V2| -> Option<f32> {
+        let (mut x, mut y) = (p[0].round() as i32, p[1].round() as i32);
+        if y < 0 {
+            (x, y) = (-x, -y);
+        }
+        (x.abs() + 2 < lx && y + 2 < ly).then(|| dil[(y * zw + x + lx) as usize])
+    };
+    let score = |theta: f64, scale: f64, f: &dyn Fn(V2) -> Option<f32>| -> f64 {
+        let (c, s) = (
+            theta.cos() * scale * TILE as f64,
+            theta.sin() * scale * TILE as f64,
+        );
+        // Points with a + b odd and even are scored apart, and the weaker class counts: a
+        // lattice of half the true one (its diagonals, or one side halved) holds every true
+        // point in one class but none in the other.
+        let (mut sum, mut n) = ([0f64; 2], [0usize; 2]);
+        for (a, b) in SQUARE_POINTS {
+            let p = [a * c - b * s, a * s + b * c];
+            if let Some(z) = f(p) {
+                let k = (a + b) as usize % 2;
+                sum[k] += z as f64;
+                n[k] += 1;
+            }
+        }
+        if n[0] >= 2 && n[1] >= 2 {
+            (sum[0] / n[0] as f64).min(sum[1] / n[1] as f64) * ((n[0] + n[1]) as f64).sqrt()
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    const ANGLE_STEP: f64 = 0.4;
+    const SCALE_STEP: f64 = 1.008;
+    let (smin, smax) = (0.4f64, 2.2f64);
+    let n_scale = ((smax / smin).ln() / SCALE_STEP.ln()).ceil() as usize;
+    let n_angle = (90.0 / ANGLE_STEP) as usize;
+    let mut grid = vec![f64::NEG_INFINITY; n_angle * n_scale];
+    for si in 0..n_scale {
+        let scale = smin * SCALE_STEP.powi(si as i32);
+        // Lattices longer than the searchable lags cannot be scored.
+        if scale * TILE as f64 + 3.0 >= lx.min(ly) as f64 {
+            break;
+        }
+        for ai in 0..n_angle {
+            grid[si * n_angle + ai] = score((ai as f64 * ANGLE_STEP).to_radians(), scale, &lookup);
+        }
+    }
+    // Local maxima (angle wraps at 90 degrees), strongest first.
+    let mut maxima: Vec<(f64, usize, usize)> = Vec::new();
+    for si in 0..n_scale {
+        for ai in 0..n_angle {
+            let v = grid[si * n_angle + ai];
+            if !v.is_finite() {
+                continue;
+            }
+            let mut is_max = true;
+            for dsi in -2i32..=2 {
+                for dai in -2i32..=2 {
+                    let sj = si as i32 + dsi;
+                    if (dsi, dai) == (0, 0) || sj < 0 || sj >= n_scale as i32 {
+                        continue;
+                    }
+                    let aj = (ai as i32 + dai).rem_euclid(n_angle as i32) as usize;
+                    if grid[sj as usize * n_angle + aj] > v {
+                        is_max = false;
+                    }
+                }
+            }
+            if is_max {
+                maxima.push((v, si, ai));
+            }
+        }
+    }
+    let mut maxima: Vec<(f64, f64, f64)> = maxima
+        .into_iter()
+        .map(|(v, si, ai)| (v, ai as f64 * ANGLE_STEP, smin * SCALE_STEP.powi(si as i32)))
+        .collect();
+    for v in seeds {
+        let theta = v[1].atan2(v[0]).to_degrees().rem_euclid(90.0);
+        let scale = norm(*v) / TILE as f64;
+        let sc = score(theta.to_radians(), scale, &lookup);
+        if sc.is_finite() {
+            maxima.push((sc, theta, scale));
+        }
+    }
+    maxima.sort_by(|a, b| b.0.total_cmp(&a.0));
+    maxima.truncate(2 * SIMILARITY_SLOTS);
+    // Fine search with interpolated (undilated) values around each coarse maximum.
+    let interp = |p: V2| -> Option<f32> {
+        if !acf.in_range(p) {
+            return None;
+        }
+        let (x0, y0) = (p[0].floor(), p[1].floor());
+        let (fx, fy) = ((p[0] - x0) as f32, (p[1] - y0) as f32);
+        let (x0, y0) = (x0 as i32, y0 as i32);
+        let g = |x, y| acf.get(x, y);
+        let top = g(x0, y0) + (g(x0 + 1, y0) - g(x0, y0)) * fx;
+        let bot = g(x0, y0 + 1) + (g(x0 + 1, y0 + 1) - g(x0, y0 + 1)) * fx;
+        Some(clampz(top + (bot - top) * fy))
+    };
+    maxima
+        .into_iter()
+        .map(|(_, theta0, scale0)| {
+            let mut best = (f64::NEG_INFINITY, theta0, scale0);
+            for i in -8..=8 {
+                for j in -8..=8 {
+                    let theta = theta0 + i as f64 * ANGLE_STEP / 8.0;
+                    let scale = scale0 * SCALE_STEP.powf(j as f64 / 8.0);
+                    let v = score(theta.to_radians(), scale, &interp);
+                    if v > best.0 {
+                        best = (v, theta, scale);
+                    }
+                }
+            }
+            let (t, sc) = (best.1.to_radians(), best.2 * TILE as f64);
+            let (b1, b2) = ([t.cos() * sc, t.sin() * sc], [-t.sin() * sc, t.cos() * sc]);
+            // A least-squares refit on the measured peaks, when there are enough of them.
+            match fit(acf, b1, b2) {
+                Some((f1, f2, _))
+                    if acceptable(f1, f2) && same_lattice((b1, b2), (f1, f2), 2.0) =>
+                {
+                    (f1, f2)
+                }
+                _ => (b1, b2),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plane::Fft2;
+
+    #[test]
+    fn real_transforms_match_the_complex_one() {
+        let (w, h) = (30, 20);
+        let mut state = 12345u32;
+        let x: Vec<f32> = (0..w * h)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (state >> 8) as f32 / (1 << 24) as f32 - 0.5
+            })
+            .collect();
+        let fft = Fft2::new(w, h);
+        let mut c: Vec<Complex32> = x.iter().map(|&v| Complex32::new(v, 0.0)).collect();
+        fft.process(&mut c, false);
+        let power = power_spectrum_real(&x, w, h);
+        for (a, b) in c.iter().zip(&power) {
+            assert!((a.norm_sqr() - b).abs() < 1e-3 * (1.0 + b), "{a} vs {b}");
+        }
+        // The power spectrum is real and even: its inverse is real.
+        let mut c: Vec<Complex32> = power.iter().map(|&v| Complex32::new(v, 0.0)).collect();
+        fft.process(&mut c, true);
+        let back = inverse_real_even(&power, w, h);
+        for (a, b) in c.iter().zip(&back) {
+            assert!((a.re - b).abs() < 1e-2 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
 }
