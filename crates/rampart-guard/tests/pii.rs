@@ -337,6 +337,27 @@ fn passwords_and_connection_strings() {
 }
 
 #[test]
+fn emails_after_multi_byte_whitespace() {
+    // U+2028 and U+3000 are whitespace of three bytes: the token before the address starts after
+    // the whole character (this used to slice inside it and panic).
+    finds(
+        "\u{2028}jane.doe@example.com-",
+        PiiKind::Email,
+        "jane.doe@example.com",
+    );
+    finds(
+        "write\u{3000}jane.doe@example.com now",
+        PiiKind::Email,
+        "jane.doe@example.com",
+    );
+    let got = kinds("\u{2029}postgres://admin:Tr0ub4dor@db.internal:5432/app");
+    assert!(
+        got.iter().all(|(k, _)| *k != PiiKind::Email),
+        "a connection string is not an email: {got:?}"
+    );
+}
+
+#[test]
 fn generic_high_entropy_tokens() {
     let token = random(ALNUM, 32, 21);
     finds(&format!("api_key: {token}"), PiiKind::GenericSecret, &token);

@@ -303,9 +303,12 @@ fn email(text: &str, caps: &Captures<'_>, out: &mut Vec<PiiMatch>) {
         return;
     }
     // `scheme://user:password@host` is a connection string (its own recogniser), not an email.
+    // Whitespace can be several bytes (U+2028 is three): step over the whole character.
     let token_start = text[..m.start()]
-        .rfind(char::is_whitespace)
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     if text[token_start..m.start()].contains("://") {
         return;
     }
