@@ -243,19 +243,19 @@ pub struct QuantizedNetwork {
 impl QuantizedNetwork {
     /// Raw logits of one window, written into `logits`.
     pub fn forward(&self, feats: &[u32], group: RoleGroup, scratch: &mut Activations) {
-        let d = self.dims.dim;
         scratch.e.clear();
-        scratch.e.resize(d, 0.0);
+        scratch.e.resize(self.dims.dim, 0.0);
         for &f in feats {
-            let r = f as usize;
-            let s = self.scale[r];
-            let row = &self.emb[r * d..(r + 1) * d];
-            for (a, &q) in scratch.e.iter_mut().zip(row) {
-                *a += s * q as f32;
-            }
+            self.add_row(f, &mut scratch.e);
         }
-        if !feats.is_empty() {
-            let inv = 1.0 / feats.len() as f32;
+        self.mean_and_tail(feats.len(), group, scratch);
+    }
+
+    /// Divides the summed rows in `scratch.e` by their `count` (mean pooling) and runs the dense
+    /// layers into `scratch.logits`.
+    fn mean_and_tail(&self, count: usize, group: RoleGroup, scratch: &mut Activations) {
+        if count > 0 {
+            let inv = 1.0 / count as f32;
             scratch.e.iter_mut().for_each(|x| *x *= inv);
         }
         dense_tail(
@@ -298,7 +298,9 @@ impl QuantizedNetwork {
         let d = self.dims.dim;
         let n = tokens.len();
         // Per token: the sum of its own rows, then of its bigram's row.
-        let sums = &mut scratch.tokens;
+        // Taken out of `scratch` for the loop (the pooling below needs the rest of it), put back
+        // after so the next text reuses its allocation.
+        let mut sums = std::mem::take(&mut scratch.tokens);
         sums.clear();
         sums.resize(2 * n * d, 0.0);
         for t in 0..n {
@@ -324,22 +326,10 @@ impl QuantizedNetwork {
                     count += 1;
                 }
             }
-            let inv = 1.0 / count as f32;
-            scratch.e.iter_mut().for_each(|x| *x *= inv);
-            dense_tail(
-                &self.dims,
-                &scratch.e,
-                &self.w1,
-                &self.b1,
-                &self.role,
-                group,
-                &self.w2,
-                &self.b2,
-                &mut scratch.h,
-                &mut scratch.logits,
-            );
+            self.mean_and_tail(count, group, scratch);
             each(&scratch.logits);
         }
+        scratch.tokens = sums;
     }
 
     /// Serialise with `header` into the model file format.
