@@ -1,5 +1,5 @@
-//! [`Checker`]: runs the guard off the async executor and records every decision (metrics and
-//! audit log).
+//! [`Checker`]: runs the guard (on the async worker for short texts, on guard threads for long
+//! ones) and records every decision (metrics and audit log).
 //!
 //! Guard work is CPU-bound (normalisation, decoders, the classifier). A short text is checked
 //! where it arrives, on the async worker: that takes tens of microseconds, less than handing it
@@ -131,8 +131,10 @@ impl Checker {
         ctx: &CheckContext,
     ) -> Decision {
         let guard = self.guard.clone();
+        // The leak check reads the conversation's system prompts too.
+        let bytes = text.len() + conversation.as_deref().map_or(0, system_bytes);
         let (d, text) = match self
-            .run(text.len(), move || {
+            .run(bytes, move || {
                 let d = guard.check_output(&text, conversation.as_deref());
                 (d, text)
             })
@@ -279,6 +281,20 @@ fn text_bytes(conversation: &Conversation) -> usize {
         .map(|part| match part {
             ContentPart::Text { text } => text.len(),
             ContentPart::Image { .. } => INLINE_CHECK_BYTES + 1,
+        })
+        .sum()
+}
+
+/// Bytes of the system prompts, which the output check reads for leaks.
+fn system_bytes(conversation: &Conversation) -> usize {
+    conversation
+        .messages
+        .iter()
+        .filter(|m| m.role == Role::System)
+        .flat_map(|m| &m.content)
+        .map(|part| match part {
+            ContentPart::Text { text } => text.len(),
+            ContentPart::Image { .. } => 0,
         })
         .sum()
 }
