@@ -126,7 +126,9 @@ fn decode_segment(segment: &str) -> Option<ViewKind> {
         histogram[l as usize] += 1;
     }
     // Rank every shift by the common bigrams it would produce and by letter frequencies: one pass
-    // over the letters each, no allocation. Only the best few are decoded and scored by words.
+    // over the letter pairs counts the bigrams of all 25 shifts at once (a precomputed mask per
+    // pair says which shifts make it common), no allocation. Only the best few are decoded and
+    // scored by words.
     let mut bigrams = [0usize; 26];
     for pair in letters.windows(2).filter(|pair| pair[1].1) {
         let mut shifts = common_bigram_shifts(pair[0].0, pair[1].0);
