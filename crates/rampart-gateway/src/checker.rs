@@ -11,11 +11,11 @@
 //! records the error).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rampart_core::{ContentPart, Conversation, Role};
 use rampart_guard::{
-    Action, ConversationDecision, Decision, Direction, FailMode, Guard, Triggered,
+    Action, ConversationDecision, Decision, Direction, FailMode, Guard, OutputContext, Triggered,
 };
 use serde_json::{Value, json};
 
@@ -130,12 +130,51 @@ impl Checker {
         direction_label: &'static str,
         ctx: &CheckContext,
     ) -> Decision {
-        let guard = self.guard.clone();
         // The leak check reads the conversation's system prompts too.
         let bytes = text.len() + conversation.as_deref().map_or(0, system_bytes);
+        let guard = self.guard.clone();
+        self.output_with(bytes, text, direction_label, ctx, move |t| {
+            guard.check_output(t, conversation.as_deref())
+        })
+        .await
+    }
+
+    /// [`Checker::output`] for the windows of one stream: what the checks need from the
+    /// conversation (its system prompts, for the leak check) is prepared by the first check into
+    /// `prepared` and reused by the others, not rebuilt per window.
+    pub async fn output_prepared(
+        &self,
+        text: String,
+        conversation: Arc<Conversation>,
+        prepared: Arc<OnceLock<OutputContext>>,
+        direction_label: &'static str,
+        ctx: &CheckContext,
+    ) -> Decision {
+        let bytes = text.len()
+            + if prepared.get().is_some() {
+                0
+            } else {
+                system_bytes(&conversation)
+            };
+        let guard = self.guard.clone();
+        self.output_with(bytes, text, direction_label, ctx, move |t| {
+            let context = prepared.get_or_init(|| guard.output_context(Some(&conversation)));
+            guard.check_output_in(t, context)
+        })
+        .await
+    }
+
+    async fn output_with(
+        &self,
+        bytes: usize,
+        text: String,
+        direction_label: &'static str,
+        ctx: &CheckContext,
+        check: impl FnOnce(&str) -> Decision + Send + 'static,
+    ) -> Decision {
         let (d, text) = match self
             .run(bytes, move || {
-                let d = guard.check_output(&text, conversation.as_deref());
+                let d = check(&text);
                 (d, text)
             })
             .await

@@ -582,6 +582,7 @@ async fn stream_reply(
         checker: st.checker.clone(),
         ctx,
         conversation,
+        output_context: Default::default(),
         config: st.config.streaming.clone(),
         guard_output: st.config.guard_output,
         metrics: st.metrics.clone(),

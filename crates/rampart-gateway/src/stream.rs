@@ -216,6 +216,8 @@ pub struct StreamJob {
     pub checker: Checker,
     pub ctx: CheckContext,
     pub conversation: Arc<Conversation>,
+    /// What the output checks need from `conversation`, prepared by the first check.
+    pub output_context: Arc<std::sync::OnceLock<rampart_guard::OutputContext>>,
     pub config: StreamingConfig,
     /// Check the output; when false, chunks pass through as they come.
     pub guard_output: bool,
@@ -431,7 +433,13 @@ async fn flush(
         let check = format!("{}{}", window.context, window.text);
         let d = job
             .checker
-            .output(check, Some(job.conversation.clone()), "stream", &job.ctx)
+            .output_prepared(
+                check,
+                job.conversation.clone(),
+                job.output_context.clone(),
+                "stream",
+                &job.ctx,
+            )
             .await;
         stats.windows += 1;
         stats.guard_us += d.latency_us;
@@ -500,9 +508,10 @@ async fn finish_choice(
             if !args.is_empty() {
                 let d = job
                     .checker
-                    .output(
+                    .output_prepared(
                         args.clone(),
-                        Some(job.conversation.clone()),
+                        job.conversation.clone(),
+                        job.output_context.clone(),
                         "output",
                         &job.ctx,
                     )

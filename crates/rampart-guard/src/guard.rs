@@ -160,6 +160,12 @@ impl Detector for ClassifierDetector {
     }
 }
 
+/// The part of a conversation that output checks use, prepared by [`Guard::output_context`].
+#[derive(Debug, Clone, Default)]
+pub struct OutputContext {
+    leak: Option<LeakDetector>,
+}
+
 /// Runtime input and output moderation.
 pub struct Guard {
     policy: Policy,
@@ -294,7 +300,13 @@ impl Guard {
 
     /// Checks a model reply. System prompts in `context` are used to detect their leakage.
     pub fn check_output(&self, reply: &str, context: Option<&Conversation>) -> Decision {
-        let normalized = rampart_text::normalize(reply);
+        self.check_output_in(reply, &self.output_context(context))
+    }
+
+    /// What checking replies in `context` needs from it, prepared once: the leak detector that
+    /// knows the conversation's system prompts (normalising a long system prompt costs as much as
+    /// checking a window of a streamed reply, so a stream prepares it once, not per window).
+    pub fn output_context(&self, context: Option<&Conversation>) -> OutputContext {
         let system: Vec<String> = context
             .map(|c| {
                 c.messages
@@ -304,16 +316,20 @@ impl Guard {
                     .collect()
             })
             .unwrap_or_default();
-        let leak = if system.is_empty() {
-            None
-        } else {
+        let leak = (!system.is_empty()).then(|| {
             let mut l = self.leak.clone();
             for s in &system {
                 l = l.with_system_prompt(s);
             }
-            Some(l)
-        };
-        self.decide(reply, Role::Assistant, &normalized, leak.as_ref())
+            l
+        });
+        OutputContext { leak }
+    }
+
+    /// [`Guard::check_output`] with a context prepared by [`Guard::output_context`].
+    pub fn check_output_in(&self, reply: &str, context: &OutputContext) -> Decision {
+        let normalized = rampart_text::normalize(reply);
+        self.decide(reply, Role::Assistant, &normalized, context.leak.as_ref())
     }
 
     /// Checks the input side of a conversation: every user turn, document and tool output

@@ -43,7 +43,8 @@ pub mod words;
 
 pub use detector::{ClassifierConfig, Detector, DetectorsConfig, Direction, Input, PiiConfig};
 pub use guard::{
-    ConversationDecision, Decision, Guard, GuardError, Triggered, placeholder, redact_spans,
+    ConversationDecision, Decision, Guard, GuardError, OutputContext, Triggered, placeholder,
+    redact_spans,
 };
 pub use guarded::Guarded;
 pub use policy::{Action, FailMode, Policy};
