@@ -13,7 +13,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 
-use rampart_core::{ContentPart, Conversation, Role};
+use rampart_core::{ContentPart, Conversation, Message, Role};
 use rampart_guard::{
     Action, ConversationDecision, Decision, Direction, FailMode, Guard, OutputContext, Triggered,
 };
@@ -46,20 +46,19 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker whose guard pool has one thread per core.
-    pub fn new(guard: Arc<Guard>, metrics: Arc<Metrics>, audit: Arc<AuditLog>) -> Self {
-        Checker {
+    /// A checker with `threads` guard threads (0: one per core).
+    pub fn new(
+        guard: Arc<Guard>,
+        metrics: Arc<Metrics>,
+        audit: Arc<AuditLog>,
+        threads: usize,
+    ) -> std::io::Result<Self> {
+        Ok(Checker {
             guard,
             metrics,
             audit,
-            pool: Arc::new(GuardPool::start(0).expect("guard threads start")),
-        }
-    }
-
-    /// The same checker with `threads` guard threads (0: one per core).
-    pub fn with_threads(mut self, threads: usize) -> std::io::Result<Self> {
-        self.pool = Arc::new(GuardPool::start(threads)?);
-        Ok(self)
+            pool: Arc::new(GuardPool::start(threads)?),
+        })
     }
 
     /// Runs `check` (over `bytes` of text) inline when it is short, else on the guard pool; a
@@ -313,27 +312,27 @@ impl GuardPool {
 
 /// Bytes of text the input check will read (images count as long: they go to the pool).
 fn text_bytes(conversation: &Conversation) -> usize {
-    conversation
-        .messages
-        .iter()
-        .flat_map(|m| &m.content)
-        .map(|part| match part {
-            ContentPart::Text { text } => text.len(),
-            ContentPart::Image { .. } => INLINE_CHECK_BYTES + 1,
-        })
-        .sum()
+    content_bytes(conversation.messages.iter(), INLINE_CHECK_BYTES + 1)
 }
 
-/// Bytes of the system prompts, which the output check reads for leaks.
+/// Bytes of the system prompts, which the output check reads for leaks (as text only).
 fn system_bytes(conversation: &Conversation) -> usize {
-    conversation
-        .messages
-        .iter()
-        .filter(|m| m.role == Role::System)
+    content_bytes(
+        conversation
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::System),
+        0,
+    )
+}
+
+/// Text bytes of `messages`, each image counted as `image_bytes`.
+fn content_bytes<'a>(messages: impl Iterator<Item = &'a Message>, image_bytes: usize) -> usize {
+    messages
         .flat_map(|m| &m.content)
         .map(|part| match part {
             ContentPart::Text { text } => text.len(),
-            ContentPart::Image { .. } => 0,
+            ContentPart::Image { .. } => image_bytes,
         })
         .sum()
 }
@@ -403,8 +402,8 @@ mod tests {
             Arc::new(Guard::new(policy).unwrap()),
             Arc::new(Metrics::default()),
             Arc::new(AuditLog::open(None, false).unwrap()),
+            1,
         )
-        .with_threads(1)
         .unwrap()
     }
 

@@ -133,9 +133,13 @@ impl GatewayBuilder {
             self.config.audit.include_text,
         )?;
         let metrics = Arc::new(Metrics::default());
-        let checker = Checker::new(Arc::new(guard), metrics.clone(), Arc::new(audit))
-            .with_threads(self.config.guard_threads)
-            .map_err(|e| GatewayError::Config(format!("guard threads: {e}")))?;
+        let checker = Checker::new(
+            Arc::new(guard),
+            metrics.clone(),
+            Arc::new(audit),
+            self.config.guard_threads,
+        )
+        .map_err(|e| GatewayError::Config(format!("guard threads: {e}")))?;
         Ok(Gateway {
             state: Arc::new(AppState {
                 keys: KeyStore::new(&self.config.keys),
