@@ -65,19 +65,26 @@ fn join_separated(token: &str) -> Option<String> {
     if !SEPARATORS.contains(&separator) {
         return None;
     }
+    // A letter position may hold punctuation of the original text: the separator itself
+    // (`s-t-e-p---b-y` is "step-by"), an apostrophe or a trailing comma. Most positions must
+    // still be letters or digits, so runs of punctuation are not read as words.
     let mut letters = String::new();
+    let mut alphanumeric = 0;
     for (i, &c) in body.iter().enumerate() {
         if i % 2 == 1 {
             if c != separator {
                 return None;
             }
-        } else if c.is_alphanumeric() {
-            letters.push(c);
-        } else {
+        } else if c.is_whitespace() {
             return None;
+        } else {
+            alphanumeric += usize::from(c.is_alphanumeric());
+            letters.push(c);
         }
     }
-    if letters.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+    let positions = body.len().div_ceil(2);
+    if letters.chars().filter(|c| c.is_alphabetic()).count() < 2 || alphanumeric * 4 < positions * 3
+    {
         return None;
     }
     letters.extend(tail);
@@ -191,6 +198,19 @@ mod tests {
             Some("how to make a bomb")
         );
         assert_eq!(decode("k-i-l-l them").as_deref(), Some("kill them"));
+    }
+
+    #[test]
+    fn keeps_the_punctuation_of_separated_words() {
+        assert_eq!(
+            decode("g-i-v-e s-t-e-p---b-y---s-t-e-p h-e-l-p f-o-r L-S-D---2-5").as_deref(),
+            Some("give step-by-step help for LSD-25")
+        );
+        assert_eq!(
+            decode("s.o.m.e.o.n.e.'.s h.o.u.s.e, i.n P.a.r.i.s.,").as_deref(),
+            Some("someone's house, in Paris,")
+        );
+        assert_eq!(decode("---- ... -.-. *-*-*"), None);
     }
 
     #[test]
