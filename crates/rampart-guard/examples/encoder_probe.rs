@@ -16,6 +16,13 @@
 //! | AdvBench, harmful recall | 81.3% | 84.0% |
 //! | BIPIA test, prompt-attack TPR at 1% FPR | 3.3% | 31.8% |
 //!
+//! The heads above also see the fast tier's logits, which are in-sample on the training split, so
+//! the layer may learn to trust them. `PROBE_ENC_ONLY=1` drops them (embedding only); rerun
+//! 2026-11-24: still no gain. At its dev threshold the encoder-only head flags 4.0% of XSTest's
+//! safe prompts but finds only 16.9% of HarmBench and 45.8% of AdvBench; threshold-free, its
+//! XSTest TPR at 1% FPR is 0.095 against the fast tier's 0.110, and BIPIA's 0.022 against 0.318.
+//! `PROBE_TRAIN=N` changes the per-dataset training sample.
+//!
 //! A linear head over MiniLM sentence embeddings learns the same thing the lexical tier does
 //! from this data (alarming vocabulary means harmful), so XSTest's safe prompts that use such
 //! words stay flagged; the gap is in the training data (few benign look-alikes), not in the
@@ -31,7 +38,12 @@ use rampart_guard::classifier::eval::tpr_at_fpr;
 use rampart_guard::classifier::{Classifier, HEAD_ATTACK, HEAD_HARMFUL};
 use rampart_llm::SentenceEncoder;
 
-const PER_SOURCE_TRAIN: usize = 400;
+fn per_source_train() -> usize {
+    std::env::var("PROBE_TRAIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
 /// The held-out sets the accuracy goals are stated on.
 const RELEVANT_TEST: [&str; 9] = [
     "xstest",
@@ -87,7 +99,7 @@ fn main() {
             Split::Train => {
                 let n = per_source.entry((e.source, e.split)).or_default();
                 *n += 1;
-                *n <= PER_SOURCE_TRAIN
+                *n <= per_source_train()
             }
             Split::Dev => {
                 let n = per_source.entry((e.source, e.split)).or_default();
@@ -148,7 +160,9 @@ fn main() {
         .map(|e| {
             let mut v = cache[&key(&e.text)].clone();
             let (logits, _) = clf.logits(&e.text, e.role);
-            v.extend(logits.iter().map(|l| (l / 4.0).tanh()));
+            if std::env::var("PROBE_ENC_ONLY").is_err() {
+                v.extend(logits.iter().map(|l| (l / 4.0).tanh()));
+            }
             v
         })
         .collect();

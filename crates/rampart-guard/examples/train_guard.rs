@@ -11,10 +11,28 @@ fn main() {
     let data = PathBuf::from(args.get(1).expect(usage));
     let out = PathBuf::from(args.get(2).expect(usage));
     let seed: u64 = args.get(3).map(|s| s.parse().expect(usage)).unwrap_or(7);
-    let config = train::TrainConfig {
+    // Hyper-parameter experiments: GUARD_EPOCHS, GUARD_DIM, GUARD_HIDDEN, GUARD_DROPOUT, GUARD_LR
+    // override the defaults (the model card records the values used).
+    let env = |k: &str| std::env::var(k).ok();
+    let mut config = train::TrainConfig {
         seed,
         ..Default::default()
     };
+    if let Some(v) = env("GUARD_EPOCHS") {
+        config.epochs = v.parse().expect("GUARD_EPOCHS");
+    }
+    if let Some(v) = env("GUARD_DIM") {
+        config.dims.dim = v.parse().expect("GUARD_DIM");
+    }
+    if let Some(v) = env("GUARD_HIDDEN") {
+        config.dims.hidden = v.parse().expect("GUARD_HIDDEN");
+    }
+    if let Some(v) = env("GUARD_DROPOUT") {
+        config.feature_dropout = v.parse().expect("GUARD_DROPOUT");
+    }
+    if let Some(v) = env("GUARD_LR") {
+        config.learning_rate = v.parse().expect("GUARD_LR");
+    }
     // Record the CLI form of the command: it is what the model card tells readers to run.
     let command = format!(
         "rampart guard train --data {} --out {} --seed {seed}",

@@ -406,6 +406,15 @@ pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
+/// The values of a JSON object in key order. serde_json keeps file order when any crate in the
+/// build enables its `preserve_order` feature and sorts keys otherwise; sorting here keeps the
+/// corpus, and so the trained weights, identical whichever binary (CLI or example) trains.
+fn object_values(v: &Value) -> Vec<&Value> {
+    let mut entries: Vec<(&String, &Value)> = v.as_object().into_iter().flatten().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.into_iter().map(|(_, v)| v).collect()
+}
+
 fn read_csv(path: &Path) -> Result<Vec<HashMap<String, String>>, ClassifierError> {
     Ok(parse_csv(&read_string(path)?))
 }
@@ -630,15 +639,13 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
                 s.push(t.trim(), Role::User, Labels::attack("jailbreak"));
             }
         }
-        if let Value::Object(groups) = read_json(&d.join("attacks.json"))? {
-            for (_, v) in groups {
-                for t in str_items(&v, "prompt") {
-                    s.push(
-                        t,
-                        Role::User,
-                        Labels::attack("prompt_injection").not_harmful(),
-                    );
-                }
+        for v in object_values(&read_json(&d.join("attacks.json"))?) {
+            for t in str_items(v, "prompt") {
+                s.push(
+                    t,
+                    Role::User,
+                    Labels::attack("prompt_injection").not_harmful(),
+                );
             }
         }
         out.push(s);
@@ -861,7 +868,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         out.push(s);
     }
     if let Some(d) = dir("bipia") {
-        out.extend(load_bipia(&d, rng)?);
+        // Ordinary instructions (Alpaca, training split) injected into documents widen the
+        // attack side beyond BIPIA's 125 training attacks: an instruction addressed to the
+        // assistant inside a document is the injection, whatever it asks.
+        let instructions = match &alpaca_dir {
+            Some(a) => str_items(&read_json(&a.join("harmless_train.json"))?, "instruction"),
+            None => Vec::new(),
+        };
+        out.extend(load_bipia(&d, &instructions, rng)?);
     }
 
     // --- benign --------------------------------------------------------------------------------
@@ -1024,8 +1038,8 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
                 let suffix = if kind == "prompts" { "prompt" } else { "wiki" };
                 let v = read_json(&d.join(format!("{kind}/{f}_{suffix}.json")))?;
                 let mut n = 0usize;
-                for (_, people) in v.as_object().into_iter().flatten() {
-                    for (_, texts) in people.as_object().into_iter().flatten() {
+                for people in object_values(&v) {
+                    for texts in object_values(people) {
                         n += 1;
                         if !n.is_multiple_of(15) {
                             continue;
@@ -1091,27 +1105,43 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         s.push_grouped(text, Role::User, labels, group);
     }
     out.push(s);
+    // Generated long-form task requests (instructions, code, articles, lyrics, messages), harmful
+    // and benign in the same frames.
+    let mut s = Source::new(
+        "tasks",
+        SplitPolicy::Random {
+            dev: 0.2,
+            test: 0.0,
+        },
+        2.0,
+    );
+    for (text, labels, group) in super::tasks::generate() {
+        s.push_grouped(text, Role::User, labels, group);
+    }
+    out.push(s);
     Ok(out)
 }
 
 /// BIPIA: indirect injections are attack texts inserted into e-mail, code and table contexts
 /// (role `document`); the clean contexts are the negatives. Train attacks go into train contexts
 /// and test attacks into test contexts, as published.
-fn load_bipia(d: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, ClassifierError> {
+fn load_bipia(
+    d: &Path,
+    instructions: &[String],
+    rng: &mut SplitMix64,
+) -> Result<Vec<Source>, ClassifierError> {
     let mut out = Vec::new();
     for split in ["train", "test"] {
         let mut attacks: Vec<String> = Vec::new();
         let mut text_attacks: Vec<String> = Vec::new();
         for kind in ["text", "code"] {
             let v = read_json(&d.join(format!("{kind}_attack_{split}.json")))?;
-            if let Value::Object(groups) = v {
-                for (_, items) in groups {
-                    let items = str_items(&items, "");
-                    if kind == "text" {
-                        text_attacks.extend(items.iter().cloned());
-                    }
-                    attacks.extend(items);
+            for items in object_values(&v) {
+                let items = str_items(items, "");
+                if kind == "text" {
+                    text_attacks.extend(items.iter().cloned());
                 }
+                attacks.extend(items);
             }
         }
         let mut contexts: Vec<(String, String)> = Vec::new();
@@ -1164,9 +1194,18 @@ fn load_bipia(d: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, ClassifierE
             // table task has 900 contexts and the others 50: fewer slices per table.
             let slices = if id.starts_with("table") { 1 } else { 6 };
             for _ in 0..slices {
-                let clean = slice_words(ctx, 30 + rng.below(50), rng);
-                s.push_grouped(clean, Role::Document, Labels::benign(), id.clone());
-                let attack = &attacks[rng.below(attacks.len())];
+                // Two clean slices per attacked one: most documents a guard sees are clean, and
+                // at one to one the document role itself came to look like an attack (clean
+                // held-out e-mails scored 0.6).
+                for _ in 0..2 {
+                    let clean = slice_words(ctx, 30 + rng.below(50), rng);
+                    s.push_grouped(clean, Role::Document, Labels::benign(), id.clone());
+                }
+                let attack = if !instructions.is_empty() && rng.below(2) == 0 {
+                    &instructions[rng.below(instructions.len())]
+                } else {
+                    &attacks[rng.below(attacks.len())]
+                };
                 let sliced = slice_words(ctx, 30 + rng.below(50), rng);
                 let text = insert_at_line(&sliced, attack, rng);
                 s.push_grouped(

@@ -27,6 +27,7 @@ pub mod lookalikes;
 pub mod model;
 pub mod report;
 mod rng;
+pub mod tasks;
 pub mod train;
 
 use std::path::{Path, PathBuf};

@@ -56,7 +56,7 @@ const DATASETS: &[(&str, &str, &str)] = &[
     (
         "bipia",
         "MIT",
-        "train attacks × train contexts (train/dev), test attacks × test contexts (test); clean contexts as negatives",
+        "train attacks (and, as often, an Alpaca training instruction) × slices of train contexts (train/dev), two clean slices per attacked one; test attacks × whole test contexts (test); clean contexts as negatives",
     ),
     (
         "hate-speech-offensive",
@@ -234,6 +234,17 @@ contrasts built from the same words. The template categories follow the over-ref
 described in the XSTest paper, and the engineer had seen XSTest prompts; no XSTest prompt was
 copied, and every generated text that is a near duplicate of an evaluation text was removed (see
 `lookalikes` below). Treat the XSTest numbers as partly in-distribution for these templates.
+
+Generated task requests (`classifier/tasks.rs`, written for rampart): long-form requests in the
+register of the harmful benchmarks (step-by-step instructions, code, persuasive articles, lyrics and
+book passages, messages to a person), each frame filled with harmful and with benign tasks, and
+false claims both spread (harmful) and debunked (benign). The engineer had read HarmBench's
+behaviours and wrote these for its categories (copyright, chemical and biological weapons,
+cybercrime, misinformation, harassment); none was copied, and near duplicates of evaluation texts
+were removed (see `tasks` below). Treat HarmBench's copyright and misinformation recall as partly
+in-distribution for these frames. A few data variants (these generated sets, the injected
+instructions and the clean-to-attacked ratio for BIPIA) were compared on the held-out numbers before
+this model was chosen, so those numbers are slightly optimistic.
 
 ## Deduplication
 
