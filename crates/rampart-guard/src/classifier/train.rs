@@ -416,6 +416,7 @@ pub fn train(
     training: serde_json::Value,
     mut log: impl FnMut(&str),
 ) -> Result<(Classifier, Vec<u8>), ClassifierError> {
+    let training = sorted_keys(training);
     let net = train_network(corpus, config, &mut log)?;
     let q = net.quantize();
     let mut header = ModelHeader {
@@ -433,6 +434,29 @@ pub fn train(
     header.thresholds = thresholds;
     let bytes = q.to_bytes(&header);
     Ok((Classifier::from_bytes(&bytes)?, bytes))
+}
+
+/// `v` with every object's keys in sorted order. serde_json's maps keep insertion order when any
+/// crate in the build enables `preserve_order` (the rampart binary does, the examples do not), so
+/// without this the model header, and the weights file's hash, would depend on which binary
+/// trained.
+fn sorted_keys(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted_keys).collect())
+        }
+        other => other,
+    }
 }
 
 /// The role an evaluation or training text is scored with when none is recorded.
