@@ -867,14 +867,14 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         }
         out.push(s);
     }
+    // Ordinary instructions (Alpaca, training split) injected into documents widen the attack
+    // side beyond BIPIA's 125 training attacks: an instruction addressed to the assistant inside
+    // a document is the injection, whatever it asks.
+    let instructions = match &alpaca_dir {
+        Some(a) => str_items(&read_json(&a.join("harmless_train.json"))?, "instruction"),
+        None => Vec::new(),
+    };
     if let Some(d) = dir("bipia") {
-        // Ordinary instructions (Alpaca, training split) injected into documents widen the
-        // attack side beyond BIPIA's 125 training attacks: an instruction addressed to the
-        // assistant inside a document is the injection, whatever it asks.
-        let instructions = match &alpaca_dir {
-            Some(a) => str_items(&read_json(&a.join("harmless_train.json"))?, "instruction"),
-            None => Vec::new(),
-        };
         out.extend(load_bipia(&d, &instructions, rng)?);
     }
 
@@ -1131,6 +1131,9 @@ fn load_bipia(
     rng: &mut SplitMix64,
 ) -> Result<Vec<Source>, ClassifierError> {
     let mut out = Vec::new();
+    // The test set draws from its own fixed generator: changing the training data (which draws
+    // from `rng`) must never move the held-out attacks the model card is measured on.
+    let mut test_rng = SplitMix64::new(0x000b_1b1a_7e57);
     for split in ["train", "test"] {
         let mut attacks: Vec<String> = Vec::new();
         let mut text_attacks: Vec<String> = Vec::new();
@@ -1178,8 +1181,8 @@ fn load_bipia(
                 // Test: whole contexts, clean and with an attack at the start, end or middle.
                 s.push_grouped(ctx.clone(), Role::Document, Labels::benign(), id.clone());
                 for _ in 0..2 {
-                    let attack = &attacks[rng.below(attacks.len())];
-                    let text = insert_at_line(ctx, attack, rng);
+                    let attack = &attacks[test_rng.below(attacks.len())];
+                    let text = insert_at_line(ctx, attack, &mut test_rng);
                     s.push_grouped(
                         text,
                         Role::Document,
