@@ -62,12 +62,20 @@ impl Labels {
         Labels([0; HEADS.len()])
     }
 
-    /// A harmful request or text, with the given categories positive (others unknown), and not a
-    /// prompt attack.
+    /// A harmful request or text, and not a prompt attack. With categories, those are positive
+    /// and every other category negative: the sources (and generators) that name a category name
+    /// the one the text is about, and without these negatives a category head only ever saw
+    /// benign negatives, so it fired on any harmful text (a bomb recipe reported as `privacy`).
+    /// Without categories, every category is unknown.
     pub fn harmful(categories: &[&str]) -> Labels {
         let mut l = Labels::unknown();
         l.set_attack(None);
         l.set("harmful", 1);
+        if !categories.is_empty() {
+            for v in &mut l.0[super::FIRST_CATEGORY_HEAD..] {
+                *v = 0;
+            }
+        }
         for c in categories {
             l.set(c, 1);
         }
@@ -1056,6 +1064,7 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
             }
         }
         out.push(s);
+        out.push(load_wiki_documents(&d, rng)?);
     }
     if let Some(d) = dir("xstest") {
         let mut s = Source::new("xstest", SplitPolicy::Test, 1.0);
@@ -1134,6 +1143,7 @@ fn load_bipia(
     // The test set draws from its own fixed generator: changing the training data (which draws
     // from `rng`) must never move the held-out attacks the model card is measured on.
     let mut test_rng = SplitMix64::new(0x000b_1b1a_7e57);
+    let injections = super::tasks::injections();
     for split in ["train", "test"] {
         let mut attacks: Vec<String> = Vec::new();
         let mut text_attacks: Vec<String> = Vec::new();
@@ -1204,10 +1214,10 @@ fn load_bipia(
                     let clean = slice_words(ctx, 30 + rng.below(50), rng);
                     s.push_grouped(clean, Role::Document, Labels::benign(), id.clone());
                 }
-                let attack = if !instructions.is_empty() && rng.below(2) == 0 {
-                    &instructions[rng.below(instructions.len())]
-                } else {
-                    &attacks[rng.below(attacks.len())]
+                let attack = match rng.below(3) {
+                    0 if !instructions.is_empty() => &instructions[rng.below(instructions.len())],
+                    1 => &injections[rng.below(injections.len())],
+                    _ => &attacks[rng.below(attacks.len())],
                 };
                 let sliced = slice_words(ctx, 30 + rng.below(50), rng);
                 let text = insert_at_line(&sliced, attack, rng);
@@ -1226,6 +1236,52 @@ fn load_bipia(
         out.push(s);
     }
     Ok(out)
+}
+
+/// Clean documents beyond BIPIA's e-mails, code and tables: paragraphs of Wikipedia sentences
+/// about one person (BOLD), role `document`. Without them the document role was learned from
+/// three kinds of context only, and clean e-mails unlike the training ones read as injections.
+fn load_wiki_documents(d: &Path, rng: &mut SplitMix64) -> Result<Source, ClassifierError> {
+    let mut s = Source::new(
+        "wiki_documents",
+        SplitPolicy::Random {
+            dev: 0.15,
+            test: 0.0,
+        },
+        1.0,
+    );
+    for f in [
+        "gender",
+        "political_ideology",
+        "profession",
+        "race",
+        "religious_ideology",
+    ] {
+        let v = read_json(&d.join(format!("wikipedia/{f}_wiki.json")))?;
+        for people in object_values(&v) {
+            for (k, texts) in object_values(people).into_iter().enumerate() {
+                let sentences: Vec<&str> = texts
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                // One person in four, with enough text to read as a passage.
+                if sentences.len() < 3 || !k.is_multiple_of(4) {
+                    continue;
+                }
+                let take = sentences.len().min(3 + rng.below(4));
+                s.push(
+                    sentences[..take].join(" "),
+                    Role::Document,
+                    Labels::benign(),
+                );
+            }
+        }
+    }
+    Ok(s)
 }
 
 fn slice_words(text: &str, n: usize, rng: &mut SplitMix64) -> String {

@@ -228,6 +228,40 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
             }
         }
     }
+    // Category attribution: on held-out prompts labelled with one category, how often the
+    // highest category head is that category (shown in the recall column).
+    let labelled: Vec<(&Scored, usize)> = pick(&["harmbench_test", "strongreject"])
+        .into_iter()
+        .filter_map(|s| {
+            let mut cats = (super::FIRST_CATEGORY_HEAD..super::HEADS.len())
+                .filter(|&h| s.example.labels.get(h) == 1);
+            match (cats.next(), cats.next()) {
+                (Some(h), None) => Some((s, h)),
+                _ => None,
+            }
+        })
+        .collect();
+    if !labelled.is_empty() {
+        let top = |s: &Scored| {
+            (super::FIRST_CATEGORY_HEAD..super::HEADS.len())
+                .max_by(|&a, &b| s.probs[a].total_cmp(&s.probs[b]))
+                .expect("category heads exist")
+        };
+        let right = labelled.iter().filter(|(s, h)| top(s) == *h).count();
+        rows.push(EvalRow {
+            dataset: "harmbench_test+strongreject: top category = labelled category".into(),
+            head: "categories".into(),
+            positives: labelled.len(),
+            negatives: 0,
+            auprc: None,
+            f1: None,
+            recall: Some(right as f64 / labelled.len() as f64),
+            fpr: None,
+            tpr_at_1pct_fpr: None,
+            length_only_auprc: None,
+            relative_recall: None,
+        });
+    }
     // Prompt attacks: held-out injections against benign documents and instructions.
     let direct_neg = |e: &Example| e.role == Role::User;
     let tt = pick(&[

@@ -56,7 +56,7 @@ const DATASETS: &[(&str, &str, &str)] = &[
     (
         "bipia",
         "MIT",
-        "train attacks (and, as often, an Alpaca training instruction) × slices of train contexts (train/dev), two clean slices per attacked one; test attacks × whole test contexts (test); clean contexts as negatives",
+        "train attacks, Alpaca training instructions and generated override sentences (a third each) × slices of train contexts (train/dev), two clean slices per attacked one; test attacks × whole test contexts (test, fixed placement); clean contexts as negatives",
     ),
     (
         "hate-speech-offensive",
@@ -77,7 +77,7 @@ const DATASETS: &[(&str, &str, &str)] = &[
     (
         "bold",
         "CC BY-SA 4.0",
-        "benign prompts (user) and Wikipedia sentences (assistant) about people and groups (train/dev)",
+        "benign prompts (user), Wikipedia sentences (assistant) and paragraphs of them (document, `wiki_documents`) about people and groups (train/dev)",
     ),
 ];
 
@@ -242,7 +242,9 @@ false claims both spread (harmful) and debunked (benign). The engineer had read 
 behaviours and wrote these for its categories (copyright, chemical and biological weapons,
 cybercrime, misinformation, harassment); none was copied, and near duplicates of evaluation texts
 were removed (see `tasks` below). Treat HarmBench's copyright and misinformation recall as partly
-in-distribution for these frames. A few data variants (these generated sets, the injected
+in-distribution for these frames. The same file holds override-style injection sentences ("Ignore
+your previous instructions and …", written for rampart) that are inserted, like BIPIA's attacks,
+into training documents. A few data variants (these generated sets, the injected
 instructions and the clean-to-attacked ratio for BIPIA) were compared on the held-out numbers before
 this model was chosen, so those numbers are slightly optimistic.
 
