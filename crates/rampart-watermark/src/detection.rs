@@ -126,8 +126,25 @@ impl Frame {
 
 /// The noise residual the mark lives in, normalised by local activity so that textured regions
 /// do not drown the rest.
+///
+/// A narrow high-pass (sigma 1) keeps the 2-pixel chips, and after a downscale or JPEG their
+/// surviving energy sits at high frequencies, while it removes more of the host, whose
+/// energy falls with frequency. With a local energy over sigma 2 the weight follows texture
+/// edges closely. Against sigma 2 and 4 this raises the pilot's z-score by about 1.3x on the
+/// development photos after the combined attack, and by 1.5-1.8x on most single attacks.
 pub(crate) fn residual(y: &Plane) -> Plane {
-    let mut r = y.gaussian(2.0);
+    residual_with(y, 1.0, 2.0)
+}
+
+/// The residual the edit map reads. The map's regions are sized from the overall z-score so
+/// that an intact region scores about 10, and its "missing" threshold was set with this
+/// wider filter, which varies less with local content.
+pub(crate) fn map_residual(y: &Plane) -> Plane {
+    residual_with(y, 2.0, 4.0)
+}
+
+fn residual_with(y: &Plane, highpass: f32, energy: f32) -> Plane {
+    let mut r = y.gaussian(highpass);
     r.data
         .par_iter_mut()
         .zip(&y.data)
@@ -137,8 +154,8 @@ pub(crate) fn residual(y: &Plane) -> Plane {
         height: r.height,
         data: r.data.par_iter().map(|&v| v * v).collect(),
     };
-    // The local energy varies slowly (sigma 4): computed on a 2x-decimated grid.
-    let e = sq.gaussian_decimated(4.0, 2);
+    // The local energy varies slowly: computed on a 2x-decimated grid.
+    let e = sq.gaussian_decimated(energy, 2);
     r.data
         .par_iter_mut()
         .zip(&e.data)
@@ -396,6 +413,19 @@ fn evaluate(r: &Plane, frame: Frame, key: &KeyMaterial, fft: &Fft2, log10_fpr: f
 
 /// Reads the payload from a fold at the winning hypothesis.
 fn decode_payload(fold: &[f32], best: &Best, patterns: &Patterns) -> code::Decoded {
+    let soft = soft_values(fold, best, patterns);
+    (MIN_PAYLOAD_BYTES..=MAX_PAYLOAD_BYTES)
+        .map(|n| code::decode(&soft, n))
+        .max_by(|a, b| {
+            (a.crc_ok, a.agreement)
+                .partial_cmp(&(b.crc_ok, b.agreement))
+                .expect("finite")
+        })
+        .expect("at least one length")
+}
+
+/// The payload carriers' correlations with a fold at a hypothesis (positive means bit 1).
+fn soft_values(fold: &[f32], best: &Best, patterns: &Patterns) -> Vec<f32> {
     let sign = best.z.signum() as f32;
     let (sx, sy) = best.shift;
     // Undo the shift and the dihedral map: `embed[D x] = fold[x + s]`, then sum each chip.
@@ -410,7 +440,7 @@ fn decode_payload(fold: &[f32], best: &Best, patterns: &Patterns) -> code::Decod
             chips[(uy / CHIP) * CHIPS + ux / CHIP] += v;
         }
     }
-    let soft: Vec<f32> = (1..=patterns.carriers())
+    (1..=patterns.carriers())
         .map(|k| {
             sign * patterns
                 .chips(k)
@@ -419,15 +449,7 @@ fn decode_payload(fold: &[f32], best: &Best, patterns: &Patterns) -> code::Decod
                 .map(|(a, b)| a * b)
                 .sum::<f32>()
         })
-        .collect();
-    (MIN_PAYLOAD_BYTES..=MAX_PAYLOAD_BYTES)
-        .map(|n| code::decode(&soft, n))
-        .max_by(|a, b| {
-            (a.crc_ok, a.agreement)
-                .partial_cmp(&(b.crc_ok, b.agreement))
-                .expect("finite")
-        })
-        .expect("at least one length")
+        .collect()
 }
 
 /// Detects the mark of `key` in a picture.
@@ -485,6 +507,7 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
     let mut tried: Vec<Tried> = Vec::new();
     // Edit maps computed along the way, by index in `tried`.
     let mut maps: Vec<(usize, EditMap)> = Vec::new();
+    let map_r = std::cell::OnceCell::new();
     // Whether `t` settles the search: conclusive, and (when an edit map is wanted) its map
     // finds the mark everywhere; a map with holes may mean a slightly wrong geometry, so the
     // remaining candidates are tried and the strongest wins.
@@ -497,7 +520,7 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
         if !opts.edit_map {
             return true;
         }
-        let map = edit_map_for(y, &r, t, &km);
+        let map = edit_map_for(y, map_r.get_or_init(|| map_residual(y)), t, &km);
         let ok = map.reliable && !map.edited;
         maps.push((i, map));
         ok
@@ -549,7 +572,10 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
     det.payload_valid = decoded.crc_ok;
     det.geometry = Some(geometry(&win.frame, &win.best, win.best.z < 0.0));
     if opts.edit_map {
-        det.edit_map = Some(edit_map.unwrap_or_else(|| edit_map_for(y, &r, win, &km)));
+        det.edit_map =
+            Some(edit_map.unwrap_or_else(|| {
+                edit_map_for(y, map_r.get_or_init(|| map_residual(y)), win, &km)
+            }));
     }
     det
 }

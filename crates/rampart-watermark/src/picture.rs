@@ -210,43 +210,58 @@ impl Picture {
         Ok(())
     }
 
-    /// Adds `alpha * delta` (0-255 scale, one value per pixel) to every colour channel of an
-    /// 8-bit picture, leaving alpha alone, rounding and clipping, and returns the PSNR of the
-    /// change over the colour channels (the same as [`psnr`](crate::psnr) of the two 8-bit RGB
-    /// images). `None`, with the picture untouched, for other pixel types.
-    pub(crate) fn add_luma_8bit(&mut self, delta: &[f32], alpha: f32) -> Option<f64> {
+    /// Adds a per-pixel offset (0-255 scale) to every colour channel of an 8-bit picture,
+    /// leaving alpha alone, rounding and clipping, and returns the PSNR of the change over the
+    /// colour channels (the same as [`psnr`](crate::psnr) of the two 8-bit RGB images).
+    /// `fill(y, row)` writes the offsets of row `y`; rows are produced on the fly, so no
+    /// full-size offset plane is stored. `None`, with the picture untouched, for other pixel
+    /// types.
+    pub(crate) fn add_luma_8bit_rows(
+        &mut self,
+        fill: impl Fn(usize, &mut [f32]) + Sync,
+    ) -> Option<f64> {
         let w = self.width() as usize;
-        let (buf, n, colours): (&mut [u8], usize, usize) = match &mut self.image {
-            DynamicImage::ImageLuma8(b) => (b, 1, 1),
-            DynamicImage::ImageLumaA8(b) => (b, 2, 1),
-            DynamicImage::ImageRgb8(b) => (b, 3, 3),
-            DynamicImage::ImageRgba8(b) => (b, 4, 3),
+        // Channels per pixel as a constant in each arm, so the loop is specialised.
+        macro_rules! add {
+            ($b:expr, $n:literal, $colours:literal) => {{
+                let buf: &mut [u8] = $b;
+                let se: u64 = buf
+                    .par_chunks_mut(w * $n)
+                    .enumerate()
+                    .map_init(
+                        || vec![0f32; w],
+                        |drow, (y, row)| {
+                            fill(y, drow);
+                            let mut se = 0u64;
+                            for (px, &d) in row.chunks_exact_mut($n).zip(drow.iter()) {
+                                // round(c + d) = c + round(d) for integer c; floor(x + 0.5)
+                                // via truncation of a positive number.
+                                let di = (d + 256.5) as i32 - 256;
+                                for c in px[..$colours].iter_mut() {
+                                    let v = (*c as i32 + di).clamp(0, 255);
+                                    let e = v - *c as i32;
+                                    se += (e * e) as u64;
+                                    *c = v as u8;
+                                }
+                            }
+                            se
+                        },
+                    )
+                    .sum();
+                (se, buf.len() / $n * $colours)
+            }};
+        }
+        let (se, samples) = match &mut self.image {
+            DynamicImage::ImageLuma8(b) => add!(b, 1, 1),
+            DynamicImage::ImageLumaA8(b) => add!(b, 2, 1),
+            DynamicImage::ImageRgb8(b) => add!(b, 3, 3),
+            DynamicImage::ImageRgba8(b) => add!(b, 4, 3),
             _ => return None,
         };
-        let pixels = delta.len();
-        let se: u64 = buf
-            .par_chunks_mut(w * n)
-            .zip(delta.par_chunks(w))
-            .map(|(row, drow)| {
-                let mut se = 0u64;
-                for (px, &d) in row.chunks_exact_mut(n).zip(drow) {
-                    // round(c + d) = c + round(d) for integer c; floor(x + 0.5) via truncation
-                    // of a positive number.
-                    let di = (d * alpha + 256.5) as i32 - 256;
-                    for c in px.iter_mut().take(colours) {
-                        let v = (*c as i32 + di).clamp(0, 255);
-                        let e = v - *c as i32;
-                        se += (e * e) as u64;
-                        *c = v as u8;
-                    }
-                }
-                se
-            })
-            .sum();
         Some(if se == 0 {
             f64::INFINITY
         } else {
-            10.0 * (255f64.powi(2) / (se as f64 / (pixels * colours) as f64)).log10()
+            10.0 * (255f64.powi(2) / (se as f64 / samples as f64)).log10()
         })
     }
 

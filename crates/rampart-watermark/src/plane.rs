@@ -100,9 +100,14 @@ impl Plane {
     /// Much cheaper than [`gaussian`](Self::gaussian) for wide kernels, and as good when
     /// `sigma` is well above `factor`.
     pub(crate) fn gaussian_decimated(&self, sigma: f32, factor: usize) -> Plane {
+        self.block_means(factor).gaussian(sigma).upsample()
+    }
+
+    /// Means over `factor x factor` blocks (partial blocks at the right and bottom edges
+    /// average what they hold).
+    pub(crate) fn block_means(&self, factor: usize) -> Coarse {
         let (w, h) = (self.width, self.height);
         let (bw, bh) = (w.div_ceil(factor), h.div_ceil(factor));
-        // Block means (partial blocks at the right and bottom edges average what they hold).
         let mut small = vec![0f32; bw * bh];
         small.par_chunks_mut(bw).enumerate().for_each(|(by, out)| {
             let y0 = by * factor;
@@ -118,15 +123,88 @@ impl Plane {
                 *o /= n;
             }
         });
-        // The block mean itself smooths with variance (factor^2 - 1) / 12 pixels^2.
-        let box_var = (factor * factor - 1) as f32 / 12.0;
-        let s = (sigma * sigma - box_var).max(0.25).sqrt() / factor as f32;
-        let small = convolve_separable(&small, bw, bh, &gaussian_kernel(s));
-        Plane {
-            width: w,
-            height: h,
-            data: upsample_bilinear(&small, bw, bh, factor, w, h),
+        Coarse {
+            width: bw,
+            height: bh,
+            factor,
+            full_width: w,
+            full_height: h,
+            data: small,
         }
+    }
+}
+
+/// A slowly varying field on a grid decimated by `factor`: value `i` belongs to the block
+/// whose centre is at `(i + 0.5) * factor` full-resolution pixels.
+#[derive(Clone, Debug)]
+pub(crate) struct Coarse {
+    pub width: usize,
+    pub height: usize,
+    pub factor: usize,
+    pub full_width: usize,
+    pub full_height: usize,
+    pub data: Vec<f32>,
+}
+
+impl Coarse {
+    /// Gaussian blur with `sigma` in full-resolution pixels. The block means this grid was
+    /// made of already smoothed with variance `(factor^2 - 1) / 12` pixels^2.
+    pub(crate) fn gaussian(&self, sigma: f32) -> Coarse {
+        let box_var = (self.factor * self.factor - 1) as f32 / 12.0;
+        let s = (sigma * sigma - box_var).max(0.25).sqrt() / self.factor as f32;
+        Coarse {
+            data: convolve_separable(&self.data, self.width, self.height, &gaussian_kernel(s)),
+            ..self.clone_shape()
+        }
+    }
+
+    fn clone_shape(&self) -> Coarse {
+        Coarse {
+            data: Vec::new(),
+            ..*self
+        }
+    }
+
+    /// Bilinear interpolation back to full resolution, edges clamped.
+    pub(crate) fn upsample(&self) -> Plane {
+        Plane {
+            width: self.full_width,
+            height: self.full_height,
+            data: upsample_bilinear(
+                &self.data,
+                self.width,
+                self.height,
+                self.factor,
+                self.full_width,
+                self.full_height,
+            ),
+        }
+    }
+
+    /// Per full-resolution column: the two grid columns and the weight of the second.
+    pub(crate) fn column_weights(&self) -> Vec<(usize, usize, f32)> {
+        column_weights(self.width, self.factor, self.full_width)
+    }
+
+    /// Full-resolution row `y` by bilinear interpolation; `row` holds `width` values of
+    /// scratch, `cols` comes from [`column_weights`](Self::column_weights).
+    pub(crate) fn interpolate_row(
+        &self,
+        y: usize,
+        cols: &[(usize, usize, f32)],
+        row: &mut [f32],
+        out: &mut [f32],
+    ) {
+        interpolate_row(
+            &self.data,
+            self.width,
+            self.height,
+            self.factor,
+            y,
+            cols,
+            row,
+            out,
+        );
     }
 }
 
@@ -181,6 +259,61 @@ fn convolve_separable(data: &[f32], w: usize, h: usize, kernel: &[f32]) -> Vec<f
     out
 }
 
+/// Per output column: the two source columns and the weight of the second.
+fn column_weights(bw: usize, factor: usize, w: usize) -> Vec<(usize, usize, f32)> {
+    let f = factor as f32;
+    (0..w)
+        .map(|x| {
+            let u = ((x as f32 + 0.5) / f - 0.5).clamp(0.0, (bw - 1) as f32);
+            let x0 = u as usize;
+            (x0, (x0 + 1).min(bw - 1), u - x0 as f32)
+        })
+        .collect()
+}
+
+/// One output row of [`upsample_bilinear`]: `row` is `bw` values of scratch.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn interpolate_row(
+    small: &[f32],
+    bw: usize,
+    bh: usize,
+    factor: usize,
+    y: usize,
+    cols: &[(usize, usize, f32)],
+    row: &mut [f32],
+    out: &mut [f32],
+) {
+    let v = ((y as f32 + 0.5) / factor as f32 - 0.5).clamp(0.0, (bh - 1) as f32);
+    let y0 = v as usize;
+    let y1 = (y0 + 1).min(bh - 1);
+    let fy = v - y0 as f32;
+    let (a, b) = (&small[y0 * bw..][..bw], &small[y1 * bw..][..bw]);
+    for ((r, &p), &q) in row.iter_mut().zip(a).zip(b) {
+        *r = p + (q - p) * fy;
+    }
+    if factor == 2 && bw >= 2 {
+        // Output pixels sit a quarter of a block from the grid points: fixed weights, no
+        // per-pixel lookups.
+        out[0] = row[0];
+        for (o, p) in out[1..].chunks_mut(2).zip(row.windows(2)) {
+            let (l, r) = (p[0], p[1]);
+            o[0] = 0.75 * l + 0.25 * r;
+            if let Some(v) = o.get_mut(1) {
+                *v = 0.25 * l + 0.75 * r;
+            }
+        }
+        let last = row[bw - 1];
+        for o in out.iter_mut().skip(2 * bw - 1) {
+            *o = last;
+        }
+        return;
+    }
+    for (o, &(x0, x1, fx)) in out.iter_mut().zip(cols) {
+        *o = row[x0] + (row[x1] - row[x0]) * fx;
+    }
+}
+
 /// Bilinear interpolation of a grid of block values (block centres at `(i + 0.5) * factor`)
 /// back to `w x h` pixels, edges clamped.
 fn upsample_bilinear(
@@ -191,31 +324,11 @@ fn upsample_bilinear(
     w: usize,
     h: usize,
 ) -> Vec<f32> {
-    let f = factor as f32;
-    // Per column: the two source columns and the weight of the second.
-    let cols: Vec<(usize, usize, f32)> = (0..w)
-        .map(|x| {
-            let u = ((x as f32 + 0.5) / f - 0.5).clamp(0.0, (bw - 1) as f32);
-            let x0 = u as usize;
-            (x0, (x0 + 1).min(bw - 1), u - x0 as f32)
-        })
-        .collect();
+    let cols = column_weights(bw, factor, w);
     let mut out = vec![0f32; w * h];
     out.par_chunks_mut(w).enumerate().for_each_init(
         || vec![0f32; bw],
-        |row, (y, o)| {
-            let v = ((y as f32 + 0.5) / f - 0.5).clamp(0.0, (bh - 1) as f32);
-            let y0 = v as usize;
-            let y1 = (y0 + 1).min(bh - 1);
-            let fy = v - y0 as f32;
-            let (a, b) = (&small[y0 * bw..][..bw], &small[y1 * bw..][..bw]);
-            for ((r, &p), &q) in row.iter_mut().zip(a).zip(b) {
-                *r = p + (q - p) * fy;
-            }
-            for (o, &(x0, x1, fx)) in o.iter_mut().zip(&cols) {
-                *o = row[x0] + (row[x1] - row[x0]) * fx;
-            }
-        },
+        |row, (y, o)| interpolate_row(small, bw, bh, factor, y, &cols, row, o),
     );
     out
 }
@@ -357,4 +470,33 @@ pub fn box_mean_wrapped(data: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> 
         }
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_resolution_interpolation_matches_the_general_one() {
+        for (w, h) in [(10usize, 7usize), (9, 6), (2, 2), (3, 5)] {
+            let (bw, bh) = (w.div_ceil(2), h.div_ceil(2));
+            let small: Vec<f32> = (0..bw * bh).map(|i| ((i * 37) % 11) as f32).collect();
+            let cols = column_weights(bw, 2, w);
+            let mut row = vec![0f32; bw];
+            for y in 0..h {
+                let mut fast = vec![0f32; w];
+                interpolate_row(&small, bw, bh, 2, y, &cols, &mut row, &mut fast);
+                let v = ((y as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (bh - 1) as f32);
+                let (y0, fy) = (v as usize, v - (v as usize) as f32);
+                let y1 = (y0 + 1).min(bh - 1);
+                for (x, &(x0, x1, fx)) in cols.iter().enumerate() {
+                    let at = |xx: usize| {
+                        small[y0 * bw + xx] + (small[y1 * bw + xx] - small[y0 * bw + xx]) * fy
+                    };
+                    let want = at(x0) + (at(x1) - at(x0)) * fx;
+                    assert!((fast[x] - want).abs() < 1e-4, "{w}x{h} ({x}, {y})");
+                }
+            }
+        }
+    }
 }

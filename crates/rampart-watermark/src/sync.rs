@@ -14,14 +14,16 @@ use rayon::prelude::*;
 
 use crate::plane::{Plane, box_mean_wrapped, fft_friendly_at_least, plan};
 
-/// Largest side of the central crop whose autocorrelation is computed. 640 keeps a 2x-enlarged
-/// tile's lattice (256 px) and its diagonals in view while bounding the FFT cost.
-const ACF_MAX: usize = 640;
+/// Largest side of the central crop whose autocorrelation is computed. 576 keeps a 2x-enlarged
+/// tile's lattice (256 px) and its diagonals (362 px) well inside the searched lags (3/4 of
+/// the crop) while bounding the FFT cost, which is most of the detector's time on a resized
+/// or rotated image; at 512 a 2x-enlarged 1024-pixel photo lost its lattice.
+const ACF_MAX: usize = 576;
 /// Lags shorter than this are dominated by the residual's own (chip-sized) correlation.
 const MIN_LAG: f32 = 16.0;
 /// How many candidate lattices (besides the identity) the detector may try. Fixed, so that the
 /// Bonferroni factor does not depend on the image.
-pub const MAX_LATTICES: usize = 8;
+pub const MAX_LATTICES: usize = 13;
 /// Highest spatial frequency (cycles per pixel) kept in the whitened spectrum.
 const BAND_MAX: f32 = 0.71;
 /// Whether to notch the JPEG block-grid frequencies.
@@ -60,8 +62,9 @@ struct Acf {
 
 impl Acf {
     fn compute(r: &Plane) -> Self {
-        // A central crop, zero-padded to twice its size so the autocorrelation is linear (no
-        // wrap-around) and lags up to 3/4 of the crop can be searched.
+        // A central crop, zero-padded so that the lags searched (up to 3/4 of the crop, plus
+        // the few pixels a peak window reaches beyond) do not wrap around onto lags that
+        // overlap the crop: 7/4 of its size suffices, against 2x for a fully linear one.
         let (cw, ch) = (r.width.min(ACF_MAX), r.height.min(ACF_MAX));
         // Even sizes: the real-input transforms pair up rows.
         let even = |n: usize| {
@@ -71,7 +74,8 @@ impl Acf {
             }
             m
         };
-        let (w, h) = (even(2 * cw), even(2 * ch));
+        let pad = |n: usize| even(n + (n * 3).div_ceil(4) + 4);
+        let (w, h) = (pad(cw), pad(ch));
         let (x0, y0) = ((r.width - cw) / 2, (r.height - ch) / 2);
         let mut buf = vec![0f32; w * h];
         let mut mean = 0f64;
@@ -541,10 +545,16 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
     // Sides of the peak-based lattices seed the square search too: one side is often found
     // when its partner is not.
     let seeds: Vec<V2> = found.iter().take(6).flat_map(|f| [f.1, f.2]).collect();
-    for cand in similarity_lattices(&acf, &seeds) {
-        let dup = |l: &(V2, V2)| same_lattice(*l, cand, 2.0);
-        if similar.len() < SIMILARITY_SLOTS && !similar.iter().any(dup) {
-            similar.push(cand);
+    for group in similarity_lattices(&acf, &seeds) {
+        let dup = |l: &(V2, V2)| same_lattice(*l, group[0], 2.0);
+        if similar.iter().any(dup) {
+            continue;
+        }
+        // A group that does not fit whole still gets its first basis in.
+        let room = SIMILARITY_SLOTS - similar.len();
+        similar.extend(group.into_iter().take(room));
+        if similar.len() == SIMILARITY_SLOTS {
+            break;
         }
     }
     let mut peaks: Vec<(V2, V2)> = found
@@ -565,7 +575,10 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
 }
 
 /// Slots of [`MAX_LATTICES`] reserved for the square-lattice search.
-const SIMILARITY_SLOTS: usize = 3;
+const SIMILARITY_SLOTS: usize = 8;
+/// A refit that moves a square lattice's side by more than this (pixels) is offered beside
+/// the square lattice instead of replacing it.
+const REFIT_KEEP_SQUARE: f64 = 0.3;
 
 /// Lattice points (in tile units) scored by the square-lattice search, one per +/- pair.
 const SQUARE_POINTS: [(f64, f64); 10] = [
@@ -584,8 +597,9 @@ const SQUARE_POINTS: [(f64, f64); 10] = [
 /// The best square lattices `scale * R(theta) * TILE`: a coarse grid over angle (0-90 degrees;
 /// the square's symmetry covers the rest, and mirroring does not change a square lattice)
 /// and scale, scored on the 3x3-dilated, robustly normalised autocorrelation, then refined on
-/// a fine grid with interpolated values.
-fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<(V2, V2)> {
+/// a fine grid with interpolated values. Each is a group of one or two bases for the same
+/// lattice (see the refit below), best first.
+fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<Vec<(V2, V2)>> {
     let (lx, ly) = acf.limits();
     let (lx, ly) = (lx as i32, ly as i32);
     // z-scores dilated by a 3x3 max, over the searched half plane (dy >= 0) and its mirror.
@@ -739,14 +753,23 @@ fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<(V2, V2)> {
             }
             let (t, sc) = (best.1.to_radians(), best.2 * TILE as f64);
             let (b1, b2) = ([t.cos() * sc, t.sin() * sc], [-t.sin() * sc, t.cos() * sc]);
-            // A least-squares refit on the measured peaks, when there are enough of them.
+            // A least-squares refit on the measured peaks, when there are enough of them, is
+            // more precise over the whole image when the peaks are strong; when they are weak,
+            // a few noisy peaks can pull it off the square lattice that the summed evidence
+            // found. Both are offered then (the refit first), and the pilot decides.
             match fit(acf, b1, b2) {
                 Some((f1, f2, _))
                     if acceptable(f1, f2) && same_lattice((b1, b2), (f1, f2), 2.0) =>
                 {
-                    (f1, f2)
+                    let moved = norm([f1[0] - b1[0], f1[1] - b1[1]])
+                        .max(norm([f2[0] - b2[0], f2[1] - b2[1]]));
+                    if moved > REFIT_KEEP_SQUARE {
+                        vec![(f1, f2), (b1, b2)]
+                    } else {
+                        vec![(f1, f2)]
+                    }
                 }
-                _ => (b1, b2),
+                _ => vec![(b1, b2)],
             }
         })
         .collect()
