@@ -1036,13 +1036,7 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
             1.0,
         );
         for (kind, role) in [("prompts", Role::User), ("wikipedia", Role::Assistant)] {
-            for f in [
-                "gender",
-                "political_ideology",
-                "profession",
-                "race",
-                "religious_ideology",
-            ] {
+            for f in BOLD_DOMAINS {
                 let suffix = if kind == "prompts" { "prompt" } else { "wiki" };
                 let v = read_json(&d.join(format!("{kind}/{f}_{suffix}.json")))?;
                 let mut n = 0usize;
@@ -1101,33 +1095,26 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
         }
         out.push(s);
     }
-    // Generated look-alikes (benign requests with alarming words) and their harmful contrasts.
-    let mut s = Source::new(
-        "lookalikes",
-        SplitPolicy::Random {
-            dev: 0.2,
-            test: 0.0,
-        },
-        3.0,
-    );
-    for (text, labels, group) in super::lookalikes::generate() {
-        s.push_grouped(text, Role::User, labels, group);
-    }
-    out.push(s);
-    // Generated long-form task requests (instructions, code, articles, lyrics, messages), harmful
+    // Generated look-alikes (benign requests with alarming words) and their harmful contrasts;
+    // generated long-form task requests (instructions, code, articles, lyrics, messages), harmful
     // and benign in the same frames.
-    let mut s = Source::new(
-        "tasks",
-        SplitPolicy::Random {
-            dev: 0.2,
-            test: 0.0,
-        },
-        2.0,
-    );
-    for (text, labels, group) in super::tasks::generate() {
-        s.push_grouped(text, Role::User, labels, group);
+    for (name, weight, generated) in [
+        ("lookalikes", 3.0, super::lookalikes::generate()),
+        ("tasks", 2.0, super::tasks::generate()),
+    ] {
+        let mut s = Source::new(
+            name,
+            SplitPolicy::Random {
+                dev: 0.2,
+                test: 0.0,
+            },
+            weight,
+        );
+        for (text, labels, group) in generated {
+            s.push_grouped(text, Role::User, labels, group);
+        }
+        out.push(s);
     }
-    out.push(s);
     Ok(out)
 }
 
@@ -1238,6 +1225,15 @@ fn load_bipia(
     Ok(out)
 }
 
+/// BOLD's domains, one prompts file and one Wikipedia file each.
+const BOLD_DOMAINS: [&str; 5] = [
+    "gender",
+    "political_ideology",
+    "profession",
+    "race",
+    "religious_ideology",
+];
+
 /// Clean documents beyond BIPIA's e-mails, code and tables: paragraphs of Wikipedia sentences
 /// about one person (BOLD), role `document`. Without them the document role was learned from
 /// three kinds of context only, and clean e-mails unlike the training ones read as injections.
@@ -1250,13 +1246,7 @@ fn load_wiki_documents(d: &Path, rng: &mut SplitMix64) -> Result<Source, Classif
         },
         1.0,
     );
-    for f in [
-        "gender",
-        "political_ideology",
-        "profession",
-        "race",
-        "religious_ideology",
-    ] {
+    for f in BOLD_DOMAINS {
         let v = read_json(&d.join(format!("wikipedia/{f}_wiki.json")))?;
         for people in object_values(&v) {
             for (k, texts) in object_values(people).into_iter().enumerate() {
