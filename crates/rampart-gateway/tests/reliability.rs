@@ -150,12 +150,7 @@ async fn truncated_stream_ends_with_an_error_event() {
         let (url, _stop) = start(config_for(up), test_guard()).await;
         let mut body = chat_body("hi");
         body["stream"] = json!(true);
-        let resp = client()
-            .post(format!("{url}/chat/completions"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let resp = post_chat(&url, &body).await;
         assert_eq!(
             resp.status(),
             200,
@@ -182,12 +177,7 @@ async fn silent_stream_times_out() {
     let (url, _stop) = start(config_for(up), test_guard()).await;
     let mut body = chat_body("hi");
     body["stream"] = json!(true);
-    let resp = client()
-        .post(format!("{url}/chat/completions"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_chat(&url, &body).await;
     let events = tokio::time::timeout(Duration::from_secs(30), sse_events(resp))
         .await
         .unwrap();

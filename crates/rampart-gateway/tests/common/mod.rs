@@ -244,6 +244,17 @@ pub fn chat_body(user: &str) -> Value {
     json!({"model": "m", "messages": [{"role": "user", "content": user}]})
 }
 
+/// Posts a chat completion body to the gateway at `url` (its `/v1` base) and returns the raw
+/// response, for tests that read headers or the SSE stream themselves.
+pub async fn post_chat(url: &str, body: &Value) -> reqwest::Response {
+    client()
+        .post(format!("{url}/chat/completions"))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Posts JSON; returns status, headers and the body as JSON (or a string).
 pub async fn post_json(url: &str, body: &Value) -> (u16, reqwest::header::HeaderMap, Value) {
     let resp = client().post(url).json(body).send().await.unwrap();
