@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use rustfft::num_complex::Complex32;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::code::{self, MAX_PAYLOAD_BYTES, MIN_PAYLOAD_BYTES};
 use crate::edit_map::{self, EditMap};
@@ -338,21 +337,13 @@ struct KeyMaterial {
 }
 
 fn key_material(key: &str, fft: &Fft2) -> Arc<KeyMaterial> {
-    static CACHE: Mutex<Vec<([u8; 32], Arc<KeyMaterial>)>> = Mutex::new(Vec::new());
-    // The cache holds a hash of the key, never the key itself.
-    let id: [u8; 32] = Sha256::new()
-        .chain_update(b"rampart-watermark/key-cache")
-        .chain_update(key.as_bytes())
-        .finalize()
-        .into();
-    if let Some((_, k)) = CACHE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .find(|(h, _)| *h == id)
-    {
-        return k.clone();
-    }
+    static CACHE: pattern::KeyCache<KeyMaterial> = Mutex::new(Vec::new());
+    pattern::cached_for_key(&CACHE, b"/key-material", key, || {
+        derive_key_material(key, fft)
+    })
+}
+
+fn derive_key_material(key: &str, fft: &Fft2) -> KeyMaterial {
     let patterns = pattern::for_key(key);
     let pilot = pattern::expand(patterns.chips(0));
     let pilot_spectra = (0..8)
@@ -366,17 +357,11 @@ fn key_material(key: &str, fft: &Fft2) -> Arc<KeyMaterial> {
             s
         })
         .collect();
-    let k = Arc::new(KeyMaterial {
+    KeyMaterial {
         patterns,
         pilot,
         pilot_spectra,
-    });
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    if cache.len() >= 4 {
-        cache.remove(0);
     }
-    cache.push((id, k.clone()));
-    k
 }
 
 /// One evaluated geometry: its best hypothesis and, when that is significant, the payload.

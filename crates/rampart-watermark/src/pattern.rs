@@ -122,32 +122,44 @@ impl Patterns {
 /// embed and detect many images under one key). Pattern `k` does not depend on how many
 /// carriers are derived, so shorter payloads use a prefix.
 pub(crate) fn for_key(key: &str) -> Arc<Patterns> {
-    static CACHE: Mutex<Vec<([u8; 32], Arc<Patterns>)>> = Mutex::new(Vec::new());
-    // The cache holds a hash of the key, never the key itself.
+    static CACHE: KeyCache<Patterns> = Mutex::new(Vec::new());
+    cached_for_key(&CACHE, b"/cache", key, || {
+        Patterns::new(key, crate::code::coded_len(crate::code::MAX_PAYLOAD_BYTES))
+    })
+}
+
+/// The last few keys' derived material, each under a hash of its key.
+pub(crate) type KeyCache<T> = Mutex<Vec<([u8; 32], Arc<T>)>>;
+
+/// What `make` derives from `key`, from `cache` when one of the last four keys was `key`.
+/// `purpose` separates the caches' key hashes; the cache holds a hash of the key, never the key.
+pub(crate) fn cached_for_key<T>(
+    cache: &KeyCache<T>,
+    purpose: &[u8],
+    key: &str,
+    make: impl FnOnce() -> T,
+) -> Arc<T> {
     let id: [u8; 32] = Sha256::new()
         .chain_update(DOMAIN)
-        .chain_update(b"/cache")
+        .chain_update(purpose)
         .chain_update(key.as_bytes())
         .finalize()
         .into();
-    if let Some((_, p)) = CACHE
+    if let Some((_, v)) = cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
         .find(|(h, _)| *h == id)
     {
-        return p.clone();
+        return v.clone();
     }
-    let p = Arc::new(Patterns::new(
-        key,
-        crate::code::coded_len(crate::code::MAX_PAYLOAD_BYTES),
-    ));
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let v = Arc::new(make());
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
     if cache.len() >= 4 {
         cache.remove(0);
     }
-    cache.push((id, p.clone()));
-    p
+    cache.push((id, v.clone()));
+    v
 }
 
 /// Expands a chip array to pixels.
