@@ -888,7 +888,7 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
 
     // --- benign --------------------------------------------------------------------------------
     if let Some(d) = &alpaca_dir {
-        let train = str_items(&read_json(&d.join("harmless_train.json"))?, "instruction");
+        let train = &instructions;
         let mut s = Source::new(
             "alpaca_train",
             SplitPolicy::Random {
@@ -897,7 +897,7 @@ fn load_sources(root: &Path, rng: &mut SplitMix64) -> Result<Vec<Source>, Classi
             },
             1.0,
         );
-        for t in &train {
+        for t in train {
             s.push(t.clone(), Role::User, Labels::benign());
         }
         out.push(s);
