@@ -1,7 +1,8 @@
 //! Latency of the fast classifier with the committed weights: p50/p99 per text on one core at 16,
 //! 128 and 512 tokens, and throughput on all cores. Prints a table; not a test.
 //!
-//! `cargo bench -p rampart-guard --bench classifier_latency`
+//! `cargo bench -p rampart-guard --bench classifier_latency`; `GUARD_MODEL=FILE` times another
+//! model file instead (e.g. a one-network model against the shipped ensemble).
 
 use std::time::{Duration, Instant};
 
@@ -58,7 +59,14 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
 
 fn main() {
     let t0 = Instant::now();
-    let clf = Classifier::embedded().expect("the committed model loads");
+    let owned;
+    let clf = match std::env::var_os("GUARD_MODEL") {
+        Some(path) => {
+            owned = Classifier::load(path.as_ref()).expect("GUARD_MODEL loads");
+            &owned
+        }
+        None => Classifier::embedded().expect("the committed model loads"),
+    };
     println!("model load (parse + SHA-256 check): {:.2?}", t0.elapsed());
     println!();
     println!(

@@ -11,15 +11,22 @@ fn main() {
     let data = PathBuf::from(args.get(1).expect(usage));
     let out = PathBuf::from(args.get(2).expect(usage));
     let seed: u64 = args.get(3).map(|s| s.parse().expect(usage)).unwrap_or(7);
-    // Hyper-parameter experiments: GUARD_EPOCHS, GUARD_DIM, GUARD_HIDDEN, GUARD_DROPOUT, GUARD_LR
-    // override the defaults (the model card records the values used).
+    // Hyper-parameter experiments: GUARD_MEMBERS, GUARD_EPOCHS, GUARD_BUCKETS, GUARD_DIM,
+    // GUARD_HIDDEN, GUARD_DROPOUT, GUARD_LR override the defaults (the model card records the
+    // values used).
     let env = |k: &str| std::env::var(k).ok();
     let mut config = train::TrainConfig {
         seed,
         ..Default::default()
     };
+    if let Some(v) = env("GUARD_MEMBERS") {
+        config.members = v.parse().expect("GUARD_MEMBERS");
+    }
     if let Some(v) = env("GUARD_EPOCHS") {
         config.epochs = v.parse().expect("GUARD_EPOCHS");
+    }
+    if let Some(v) = env("GUARD_BUCKETS") {
+        config.dims.buckets = v.parse().expect("GUARD_BUCKETS");
     }
     if let Some(v) = env("GUARD_DIM") {
         config.dims.dim = v.parse().expect("GUARD_DIM");
@@ -34,11 +41,7 @@ fn main() {
         config.learning_rate = v.parse().expect("GUARD_LR");
     }
     // Record the CLI form of the command: it is what the model card tells readers to run.
-    let command = format!(
-        "rampart guard train --data {} --out {} --seed {seed}",
-        data.display(),
-        out.display()
-    );
+    let command = train::command_line(&data, &out, &config);
     let t0 = Instant::now();
     let run = train::train_to_dir(&data, &out, &config, &command, |l| {
         eprintln!("[{:>6.1}s] {l}", t0.elapsed().as_secs_f32())

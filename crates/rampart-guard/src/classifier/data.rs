@@ -140,6 +140,19 @@ pub struct Example {
     /// Examples sharing a group key are always in the same split (e.g. generated variants of one
     /// template, or injections into one BIPIA context).
     pub group: Option<String>,
+    /// For a train or dev example of a randomly split dataset: a uniform hash of its cluster (or
+    /// group), which assigns it to a fold when an ensemble is cross-fitted (see
+    /// [`super::train::TrainConfig::members`]). `None` for held-out test examples and for
+    /// datasets used for calibration only, which no member ever trains on.
+    pub fold_key: Option<u64>,
+}
+
+impl Example {
+    /// The cross-fitting fold (of `folds`) this example calibrates, if it is in the pool that
+    /// the ensemble's members train on.
+    pub fn fold(&self, folds: usize) -> Option<usize> {
+        self.fold_key.map(|k| (k % folds.max(1) as u64) as usize)
+    }
 }
 
 /// Examples of one dataset and how to split them.
@@ -253,6 +266,7 @@ fn split_and_dedupe(sources: Vec<Source>, seed: u64) -> Corpus {
         }
     };
     let mut provisional = Vec::with_capacity(flat.len());
+    let mut keys = Vec::with_capacity(flat.len());
     for (k, &(si, ei)) in flat.iter().enumerate() {
         let s = &sources[si];
         let key = match &s.examples[ei].3 {
@@ -260,6 +274,7 @@ fn split_and_dedupe(sources: Vec<Source>, seed: u64) -> Corpus {
             None => fnv(super::dedupe::dedupe_key(texts[clusters[k]]).as_bytes()),
         };
         provisional.push(split_of(key, s.policy));
+        keys.push(key);
     }
     // The strictest split present in a cluster wins: a training text with a near copy in test or
     // dev is removed from training, which is exactly the contamination we must avoid.
@@ -293,6 +308,13 @@ fn split_and_dedupe(sources: Vec<Source>, seed: u64) -> Corpus {
             continue;
         }
         let (text, role, labels, group) = &s.examples[ei];
+        // Hashed apart from the split's draw, so folds cut across train and dev alike.
+        let fold_key = match s.policy {
+            SplitPolicy::Random { .. } if split != Split::Test => {
+                Some(SplitMix64::new(keys[k] ^ seed.wrapping_mul(0x51ed_27f1_d3a9_b6c5)).next_u64())
+            }
+            _ => None,
+        };
         *report
             .kept
             .entry(s.name.to_string())
@@ -307,6 +329,7 @@ fn split_and_dedupe(sources: Vec<Source>, seed: u64) -> Corpus {
             split,
             weight: s.weight,
             group: group.clone(),
+            fold_key,
         });
     }
     Corpus { examples, report }

@@ -36,7 +36,7 @@ use std::sync::OnceLock;
 use rampart_core::{Category, Finding, Role};
 
 use features::RoleGroup;
-use model::{Activations, ModelHeader, QuantizedNetwork};
+use model::{Activations, Ensemble, ModelHeader};
 
 /// Output heads, in the order the network produces them. The first four are prompt-attack heads,
 /// `harmful` is "harmful in any category", and the rest are one per category id.
@@ -162,7 +162,8 @@ impl Scores {
 #[derive(Debug, Clone)]
 pub struct Classifier {
     header: ModelHeader,
-    net: QuantizedNetwork,
+    /// The network, or networks whose logits are averaged per window.
+    net: Ensemble,
     /// Category of each head from [`FIRST_CATEGORY_HEAD`] on.
     categories: Vec<Category>,
 }
@@ -179,7 +180,7 @@ impl Classifier {
 
     /// Parse a model file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ClassifierError> {
-        let (header, net) = QuantizedNetwork::from_bytes(bytes)?;
+        let (header, members) = model::from_bytes(bytes)?;
         if header.heads.len() != HEADS.len() || header.heads.iter().zip(HEADS).any(|(a, b)| a != b)
         {
             return Err(ClassifierError::InvalidModel(format!(
@@ -196,7 +197,7 @@ impl Classifier {
             .collect::<Result<_, _>>()?;
         Ok(Classifier {
             header,
-            net,
+            net: Ensemble::new(members),
             categories,
         })
     }

@@ -9,9 +9,14 @@
 //! The role enters after the bag, inside the non-linearity, so that the same words can mean
 //! "request" from a user and "injection" inside a document.
 //!
+//! A model file holds one or more such networks of the same shape (an ensemble, trained from
+//! different seeds on the same data): their logits are averaged window by window. One training
+//! run of this small model moves its held-out numbers by several points; the mean of a few runs
+//! moves much less, and is better than the typical single run.
+//!
 //! File layout (little endian): `RAMPARTG`, format version (u32), header length (u32), JSON
-//! [`ModelHeader`], the weights (i8 embedding, f32 row scales, f32 dense layers), and a SHA-256
-//! of everything before it.
+//! [`ModelHeader`], the weights of each member in turn (i8 embedding, f32 row scales, f32 dense
+//! layers), and a SHA-256 of everything before it.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -68,6 +73,13 @@ pub struct ModelHeader {
     /// Free-form record of how the model was trained (seed, data counts, command).
     #[serde(default)]
     pub training: serde_json::Value,
+    /// Networks in the file, whose logits are averaged (files without the field hold one).
+    #[serde(default = "one_member")]
+    pub members: usize,
+}
+
+fn one_member() -> usize {
+    1
 }
 
 /// Logistic function.
@@ -98,7 +110,7 @@ pub struct Activations {
     pub e: Vec<f32>,
     pub h: Vec<f32>,
     pub logits: Vec<f32>,
-    /// Per-token row sums for [`QuantizedNetwork::forward_windows`].
+    /// Per-token row sums for [`Ensemble::forward_windows`].
     pub tokens: Vec<f32>,
 }
 
@@ -283,63 +295,7 @@ impl QuantizedNetwork {
         }
     }
 
-    /// Raw logits of each of `windows` (token ranges) of a text, passed to `each` in order. The
-    /// same numbers as [`QuantizedNetwork::forward`] on each window's [`super::features::window_features`]
-    /// (up to float rounding), but each token's rows are summed once, not once per window that
-    /// holds it, and a window adds up its tokens' sums.
-    pub fn forward_windows(
-        &self,
-        tokens: &TokenFeatures,
-        windows: &[std::ops::Range<usize>],
-        group: RoleGroup,
-        scratch: &mut Activations,
-        mut each: impl FnMut(&[f32]),
-    ) {
-        let d = self.dims.dim;
-        let n = tokens.len();
-        // Per token: the sum of its own rows, then of its bigram's row.
-        // Taken out of `scratch` for the loop (the pooling below needs the rest of it), put back
-        // after so the next text reuses its allocation.
-        let mut sums = std::mem::take(&mut scratch.tokens);
-        sums.clear();
-        sums.resize(2 * n * d, 0.0);
-        for t in 0..n {
-            let (own, bigram) = sums[2 * t * d..2 * (t + 1) * d].split_at_mut(d);
-            for &f in tokens.own(t) {
-                self.add_row(f, own);
-            }
-            if t > 0 {
-                self.add_row(tokens.bigram[t], bigram);
-            }
-        }
-        for r in windows {
-            scratch.e.clear();
-            scratch.e.resize(d, 0.0);
-            self.add_row(tokens.anchor, &mut scratch.e);
-            let mut count = 1usize;
-            for t in r.clone() {
-                let (own, bigram) = sums[2 * t * d..2 * (t + 1) * d].split_at(d);
-                add(&mut scratch.e, own);
-                count += tokens.own(t).len();
-                if t > r.start {
-                    add(&mut scratch.e, bigram);
-                    count += 1;
-                }
-            }
-            self.mean_and_tail(count, group, scratch);
-            each(&scratch.logits);
-        }
-        scratch.tokens = sums;
-    }
-
-    /// Serialise with `header` into the model file format.
-    pub fn to_bytes(&self, header: &ModelHeader) -> Vec<u8> {
-        let json = serde_json::to_vec_pretty(header).expect("model header serialises");
-        let mut out = Vec::with_capacity(self.emb.len() + self.scale.len() * 4 + json.len() + 64);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
-        out.extend_from_slice(&json);
+    fn write_weights(&self, out: &mut Vec<u8>) {
         out.extend(self.emb.iter().map(|&q| q as u8));
         for v in [
             &self.scale,
@@ -353,59 +309,213 @@ impl QuantizedNetwork {
                 out.extend_from_slice(&x.to_le_bytes());
             }
         }
-        let digest = Sha256::digest(&out);
-        out.extend_from_slice(&digest);
-        out
+    }
+}
+
+/// The networks of a model file, evaluated together. Their embedding rows are interleaved (row
+/// `r` of every member side by side), so that one hash bucket is one contiguous read for the
+/// whole ensemble: looking rows up dominates the cost, and separate tables would pay a cache miss
+/// per member.
+#[derive(Debug, Clone)]
+pub struct Ensemble {
+    pub dims: Dims,
+    members: usize,
+    /// `buckets × members × dim`.
+    emb: Vec<i8>,
+    /// `buckets × members`.
+    scale: Vec<f32>,
+    /// Each member's dense layers (its embedding table moved into `emb`).
+    dense: Vec<QuantizedNetwork>,
+}
+
+impl Ensemble {
+    /// Interleave `members` (at least one, all of one shape).
+    pub fn new(mut members: Vec<QuantizedNetwork>) -> Ensemble {
+        let dims = members[0].dims;
+        let (k, d, rows) = (members.len(), dims.dim, dims.buckets as usize);
+        let mut emb = Vec::with_capacity(rows * k * d);
+        let mut scale = Vec::with_capacity(rows * k);
+        for r in 0..rows {
+            for m in &members {
+                emb.extend_from_slice(&m.emb[r * d..(r + 1) * d]);
+                scale.push(m.scale[r]);
+            }
+        }
+        for m in &mut members {
+            m.emb = Vec::new();
+            m.scale = Vec::new();
+        }
+        Ensemble {
+            dims,
+            members: k,
+            emb,
+            scale,
+            dense: members,
+        }
     }
 
-    /// Parse a model file, checking its magic, version, hash and shapes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<(ModelHeader, QuantizedNetwork), ClassifierError> {
-        let bad = |why: String| ClassifierError::InvalidModel(why);
-        if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
-            return Err(bad(
-                "not a rampart guard model (missing RAMPARTG magic)".into()
-            ));
-        }
-        let (body, digest) = bytes.split_at(bytes.len() - 32);
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(bad(
-                "SHA-256 mismatch: the file is truncated or corrupted; re-download or retrain it"
-                    .into(),
-            ));
-        }
-        let version = u32::from_le_bytes(body[8..12].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "format version {version}, this build reads {FORMAT_VERSION}; retrain with this rampart version"
-            )));
-        }
-        let hlen = u32::from_le_bytes(body[12..16].try_into().expect("4 bytes")) as usize;
-        let json = body
-            .get(16..16 + hlen)
-            .ok_or_else(|| bad("header runs past the end".into()))?;
-        let header: ModelHeader =
-            serde_json::from_slice(json).map_err(|e| bad(format!("header JSON: {e}")))?;
-        let dims = header.dims;
-        if header.heads.len() != dims.heads
-            || header.calibration.len() != dims.heads
-            || header.thresholds.len() != dims.heads
+    /// Number of networks.
+    pub fn members(&self) -> usize {
+        self.members
+    }
+
+    /// Adds embedding row `f` of every member, dequantised, to `acc` (`members × dim`).
+    #[inline]
+    fn add_rows(&self, f: u32, acc: &mut [f32]) {
+        let (k, d) = (self.members, self.dims.dim);
+        let r = f as usize;
+        let q = &self.emb[r * k * d..(r + 1) * k * d];
+        for ((acc, q), &s) in acc
+            .chunks_exact_mut(d)
+            .zip(q.chunks_exact(d))
+            .zip(&self.scale[r * k..(r + 1) * k])
         {
+            for (a, &q) in acc.iter_mut().zip(q) {
+                *a += s * q as f32;
+            }
+        }
+    }
+
+    /// Mean over the members of the raw logits of each of `windows` (token ranges) of a text,
+    /// passed to `each` in order. For each member, the same numbers as
+    /// [`QuantizedNetwork::forward`] on each window's [`super::features::window_features`] (up
+    /// to float rounding), but each token's rows are summed once, not once per window that
+    /// holds it, and a window adds up its tokens' sums.
+    pub fn forward_windows(
+        &self,
+        tokens: &TokenFeatures,
+        windows: &[std::ops::Range<usize>],
+        group: RoleGroup,
+        scratch: &mut Activations,
+        mut each: impl FnMut(&[f32]),
+    ) {
+        let (k, d) = (self.members, self.dims.dim);
+        let w = k * d;
+        let n = tokens.len();
+        // Per token: the sum of its own rows, then of its bigram's row, for every member.
+        // Taken out of `scratch` for the loop (the pooling below needs the rest of it), put back
+        // after so the next text reuses its allocation.
+        let mut sums = std::mem::take(&mut scratch.tokens);
+        sums.clear();
+        sums.resize(2 * n * w, 0.0);
+        for t in 0..n {
+            let (own, bigram) = sums[2 * t * w..2 * (t + 1) * w].split_at_mut(w);
+            for &f in tokens.own(t) {
+                self.add_rows(f, own);
+            }
+            if t > 0 {
+                self.add_rows(tokens.bigram[t], bigram);
+            }
+        }
+        let mut pooled = vec![0f32; w];
+        let mut mean = vec![0f32; self.dims.heads];
+        let inv_k = 1.0 / k as f32;
+        for r in windows {
+            pooled.iter_mut().for_each(|x| *x = 0.0);
+            self.add_rows(tokens.anchor, &mut pooled);
+            let mut count = 1usize;
+            for t in r.clone() {
+                let (own, bigram) = sums[2 * t * w..2 * (t + 1) * w].split_at(w);
+                add(&mut pooled, own);
+                count += tokens.own(t).len();
+                if t > r.start {
+                    add(&mut pooled, bigram);
+                    count += 1;
+                }
+            }
+            mean.iter_mut().for_each(|x| *x = 0.0);
+            for (net, e) in self.dense.iter().zip(pooled.chunks_exact(d)) {
+                scratch.e.clear();
+                scratch.e.extend_from_slice(e);
+                net.mean_and_tail(count, group, scratch);
+                for (m, &l) in mean.iter_mut().zip(&scratch.logits) {
+                    *m += l * inv_k;
+                }
+            }
+            each(&mean);
+        }
+        scratch.tokens = sums;
+    }
+}
+
+/// Serialise `members` (networks of the header's dims) with `header` into the model file format;
+/// the header's `members` is written as `members.len()`.
+pub fn to_bytes(header: &ModelHeader, members: &[QuantizedNetwork]) -> Vec<u8> {
+    debug_assert!(members.iter().all(|m| m.dims == header.dims));
+    let header = ModelHeader {
+        members: members.len(),
+        ..header.clone()
+    };
+    let json = serde_json::to_vec_pretty(&header).expect("model header serialises");
+    let per_member = members
+        .first()
+        .map_or(0, |m| m.emb.len() + m.scale.len() * 4);
+    let mut out = Vec::with_capacity(per_member * members.len() + json.len() + 64);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&json);
+    for m in members {
+        m.write_weights(&mut out);
+    }
+    let digest = Sha256::digest(&out);
+    out.extend_from_slice(&digest);
+    out
+}
+
+/// Parse a model file, checking its magic, version, hash and shapes.
+pub fn from_bytes(bytes: &[u8]) -> Result<(ModelHeader, Vec<QuantizedNetwork>), ClassifierError> {
+    let bad = |why: String| ClassifierError::InvalidModel(why);
+    if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
+        return Err(bad(
+            "not a rampart guard model (missing RAMPARTG magic)".into()
+        ));
+    }
+    let (body, digest) = bytes.split_at(bytes.len() - 32);
+    if Sha256::digest(body).as_slice() != digest {
+        return Err(bad(
+            "SHA-256 mismatch: the file is truncated or corrupted; re-download or retrain it"
+                .into(),
+        ));
+    }
+    let version = u32::from_le_bytes(body[8..12].try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "format version {version}, this build reads {FORMAT_VERSION}; retrain with this rampart version"
+        )));
+    }
+    let hlen = u32::from_le_bytes(body[12..16].try_into().expect("4 bytes")) as usize;
+    let json = body
+        .get(16..16 + hlen)
+        .ok_or_else(|| bad("header runs past the end".into()))?;
+    let header: ModelHeader =
+        serde_json::from_slice(json).map_err(|e| bad(format!("header JSON: {e}")))?;
+    let dims = header.dims;
+    if header.heads.len() != dims.heads
+        || header.calibration.len() != dims.heads
+        || header.thresholds.len() != dims.heads
+    {
+        return Err(bad(
+            "header lists a different number of heads than its dims".into(),
+        ));
+    }
+    if header.members == 0 {
+        return Err(bad("the header lists no networks (members = 0)".into()));
+    }
+    let rows = dims.buckets as usize;
+    let mut rest = &body[16 + hlen..];
+    let mut take = |n: usize| -> Result<&[u8], ClassifierError> {
+        if rest.len() < n {
             return Err(bad(
-                "header lists a different number of heads than its dims".into(),
+                "weights section is shorter than the header's dims".into()
             ));
         }
-        let rows = dims.buckets as usize;
-        let mut rest = &body[16 + hlen..];
-        let mut take = |n: usize| -> Result<&[u8], ClassifierError> {
-            if rest.len() < n {
-                return Err(bad(
-                    "weights section is shorter than the header's dims".into()
-                ));
-            }
-            let (a, b) = rest.split_at(n);
-            rest = b;
-            Ok(a)
-        };
+        let (a, b) = rest.split_at(n);
+        rest = b;
+        Ok(a)
+    };
+    let mut members = Vec::with_capacity(header.members);
+    for _ in 0..header.members {
         let emb = take(rows * dims.dim)?.iter().map(|&b| b as i8).collect();
         let mut floats = |n: usize| -> Result<Vec<f32>, ClassifierError> {
             Ok(take(n * 4)?
@@ -413,7 +523,7 @@ impl QuantizedNetwork {
                 .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
                 .collect())
         };
-        let net = QuantizedNetwork {
+        members.push(QuantizedNetwork {
             dims,
             emb,
             scale: floats(rows)?,
@@ -422,12 +532,12 @@ impl QuantizedNetwork {
             b1: floats(dims.hidden)?,
             w2: floats(dims.heads * dims.hidden)?,
             b2: floats(dims.heads)?,
-        };
-        if !rest.is_empty() {
-            return Err(bad("trailing bytes after the weights".into()));
-        }
-        Ok((header, net))
+        });
     }
+    if !rest.is_empty() {
+        return Err(bad("trailing bytes after the weights".into()));
+    }
+    Ok((header, members))
 }
 
 #[cfg(test)]
@@ -463,9 +573,13 @@ mod tests {
             }
             let tf = features::token_features(&tokens, dims.buckets);
             let mut got = Vec::new();
-            net.forward_windows(&tf, &windows, RoleGroup::Untrusted, &mut act, |l| {
-                got.push(l.to_vec())
-            });
+            Ensemble::new(vec![net.clone()]).forward_windows(
+                &tf,
+                &windows,
+                RoleGroup::Untrusted,
+                &mut act,
+                |l| got.push(l.to_vec()),
+            );
             assert_eq!(got.len(), expected.len());
             for (g, e) in got.iter().zip(&expected) {
                 for (a, b) in g.iter().zip(e) {

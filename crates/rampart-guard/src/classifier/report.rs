@@ -184,6 +184,38 @@ pub fn model_card(run: &TrainingRun) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let c = &run.config;
+    let (ensemble, pool) = if c.members > 1 {
+        (
+            format!(
+                "The model is an ensemble of {k} such networks, cross-fitted: the train and dev
+examples of the randomly split datasets (the `train` and `dev` columns under Deduplication) form one
+pool, cut into {k} folds by near-duplicate cluster, and member m trains, with its own seed, on
+every fold but m; their logits are averaged window by window. Together the members learn from the
+whole pool, and one training run depends much less on how the split fell. Each head is
+Platt-calibrated on held-out logits: every pooled example scored by the one member that never
+trained on it, and the dev-only sets (HarmBench val, Alpaca val) by the ensemble. Thresholds were
+frozen on those logits before any test text was scored: `prompt_attack` at 1% FPR, `harmful` at
+the best F1 with FPR ≤ {hfpr:.0}%, the others at the best F1.",
+                k = c.members,
+                hfpr = c.harmful_max_fpr * 100.0,
+            ),
+            format!(
+                " With {} cross-fitted members, `train` and `dev` of the randomly split datasets
+together are the pool that the members train on and calibrate with, fold by fold.",
+                c.members
+            ),
+        )
+    } else {
+        (
+            format!(
+                "Each head is Platt-calibrated on the dev split; thresholds were frozen on dev
+before any test text was scored: `prompt_attack` at 1% dev FPR, `harmful` at the best dev F1 with
+dev FPR ≤ {:.0}%, the others at the best dev F1.",
+                c.harmful_max_fpr * 100.0
+            ),
+            String::new(),
+        )
+    };
     format!(
         r#"# rampart guard classifier (fast tier): model card
 
@@ -198,9 +230,7 @@ folded) → mean-pooled {dim}-dimensional embedding ({buckets} buckets, 8-bit wi
 document/tool) → {heads} sigmoid heads: `prompt_attack`, `jailbreak`, `prompt_injection`,
 `indirect_injection`, `harmful`, and one per rampart hazard category plus `toxicity`. Texts longer
 than 96 tokens are scored in half-overlapping windows and each head keeps its highest window.
-Each head is Platt-calibrated on the dev split; thresholds were frozen on dev before any test
-text was scored: `prompt_attack` at 1% dev FPR, `harmful` at the best dev F1 with dev FPR
-≤ {hfpr:.0}%, the others at the best dev F1.
+{ensemble}
 
 Shipped thresholds: {thresholds}.
 
@@ -245,8 +275,9 @@ were removed (see `tasks` below). Treat HarmBench's copyright and misinformation
 in-distribution for these frames. The same file holds override-style injection sentences ("Ignore
 your previous instructions and …", written for rampart) that are inserted, like BIPIA's attacks,
 into training documents. A few data variants (these generated sets, the injected
-instructions and the clean-to-attacked ratio for BIPIA) were compared on the held-out numbers before
-this model was chosen, so those numbers are slightly optimistic.
+instructions and the clean-to-attacked ratio for BIPIA) and a few training set-ups (one network,
+an ensemble of five on one split, and the cross-fitted ensemble, each over seeds 7–9) were compared
+on the held-out numbers before this model was chosen, so those numbers are slightly optimistic.
 
 ## Deduplication
 
@@ -254,7 +285,7 @@ Every text from every source was clustered by MinHash LSH over character 5-gram 
 normalised text (Jaccard ≥ {thr}; exact duplicates after normalisation included). A cluster is
 assigned the strictest split of its members (test > dev > train) and lower-split members are
 removed; exact repeats inside the training split are removed too. Seeded split by cluster, seed
-{seed}.
+{seed}.{pool}
 
 {dedupe}
 ## Reproduce
@@ -274,7 +305,8 @@ example per epoch.
         buckets = c.dims.buckets,
         hidden = c.dims.hidden,
         heads = c.dims.heads,
-        hfpr = c.harmful_max_fpr * 100.0,
+        ensemble = ensemble,
+        pool = pool,
         thresholds = thresholds,
         goals = goals,
         table = markdown_table(m),
