@@ -148,17 +148,19 @@ fn residual_with(y: &Plane, highpass: f32, energy: f32) -> Plane {
         .par_iter_mut()
         .zip(&y.data)
         .for_each(|(b, &a)| *b = a - *b);
-    let sq = Plane {
-        width: r.width,
-        height: r.height,
-        data: r.data.par_iter().map(|&v| v * v).collect(),
-    };
-    // The local energy varies slowly: computed on a 2x-decimated grid.
-    let e = sq.gaussian_decimated(energy, 2);
-    r.data
-        .par_iter_mut()
-        .zip(&e.data)
-        .for_each(|(r, &e)| *r /= e.max(0.0).sqrt() + 1.0);
+    // The local energy varies slowly: computed on a 2x-decimated grid and interpolated row
+    // by row as it is applied (no full-size planes of squares or energies).
+    let e = r.block_means_of(2, |v| v * v).gaussian(energy);
+    let cols = e.column_weights();
+    r.data.par_chunks_mut(r.width).enumerate().for_each_init(
+        || (vec![0f32; e.width], vec![0f32; e.full_width]),
+        |(scratch, erow), (y, row)| {
+            e.interpolate_row(y, &cols, scratch, erow);
+            for (r, &e) in row.iter_mut().zip(erow.iter()) {
+                *r /= e.max(0.0).sqrt() + 1.0;
+            }
+        },
+    );
     r
 }
 
@@ -248,7 +250,9 @@ fn fold(r: &Plane, frame: &Frame) -> Vec<f32> {
                     if !(px >= 0.0 && py >= 0.0 && px <= xmax && py <= ymax) {
                         continue;
                     }
-                    let (x0, y0) = (px as usize, py as usize);
+                    // Through i32: a float-to-unsigned cast has no single x86-64
+                    // instruction, and this loop runs once per pixel per geometry.
+                    let (x0, y0) = (px as i32 as usize, py as i32 as usize);
                     let (fx, fy) = ((px - x0 as f64) as f32, (py - y0 as f64) as f32);
                     let i = y0 * w + x0;
                     let top = d[i] + (d[i + 1] - d[i]) * fx;

@@ -5,12 +5,11 @@ use image::DynamicImage;
 
 use crate::code;
 use crate::error::{Result, WatermarkError};
-use rayon::prelude::*;
 
 use crate::pattern::{self, Patterns, TILE};
 use crate::payload::Payload;
 use crate::picture::Picture;
-use crate::plane::{Coarse, Plane};
+use crate::plane::{Coarse, Plane, highpass_energy_half, sum_f64};
 
 /// Smallest image side that can be marked: two tiles, so the detector sees the repetition.
 pub const MIN_EMBED_SIDE: u32 = 256;
@@ -74,17 +73,24 @@ pub struct EmbedReport {
 ///
 /// The texture energy is that of the luma above its sigma-1.5 local mean, averaged over sigma
 /// 3. The energy varies slowly, so it is averaged on a 2x-decimated grid, where the mask
-/// stays; it is interpolated where the mark is added.
-pub(crate) fn mask(y: &Plane) -> Coarse {
-    let mut e = y.gaussian(1.5);
-    e.data.par_iter_mut().zip(&y.data).for_each(|(b, &a)| {
-        let h = a - *b;
-        *b = h * h;
-    });
-    let mut a = e.block_means(2).gaussian(3.0);
+/// stays; it is interpolated where the mark is added. The luma is read straight from the
+/// pixels, a band of rows at a time (see [`highpass_energy_half`]).
+pub(crate) fn mask(picture: &Picture) -> Result<Coarse> {
+    picture.check_luma()?;
+    let e = highpass_energy_half(
+        picture.width() as usize,
+        picture.height() as usize,
+        1.5,
+        |y0, out| picture.luma_rows(y0, out),
+    );
+    Ok(finish_mask(e))
+}
+
+/// The mask from the 2x2 block means of the squared high-pass.
+fn finish_mask(e: Coarse) -> Coarse {
+    let mut a = e.gaussian(3.0);
     a.data.iter_mut().for_each(|v| *v = v.max(0.0).sqrt());
-    let mean = (a.data.iter().map(|&v| v as f64).sum::<f64>() / a.data.len().max(1) as f64)
-        .max(1e-6) as f32;
+    let mean = (sum_f64(&a.data, |v| v as f64) / a.data.len().max(1) as f64).max(1e-6) as f32;
     a.data
         .iter_mut()
         .for_each(|v| *v = (*v / mean).clamp(0.35, 2.5));
@@ -135,7 +141,7 @@ pub fn embed(
             operation: "embedding",
         });
     }
-    let m = mask(&picture.luma()?);
+    let m = mask(picture)?;
     let coded = code::encode(payload.as_bytes());
     let tile = mark_tile(&pattern::for_key(key), &coded);
     let (wu, hu) = (w as usize, h as usize);
@@ -144,7 +150,7 @@ pub fn embed(
     // under 0.1 dB of PSNR; the PSNR reported is measured on the result.
     let tile_ms = tile.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / tile.len() as f64;
     let cell = (m.factor * m.factor) as f64;
-    let energy = m.data.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() * cell * tile_ms;
+    let energy = sum_f64(&m.data, |v| (v as f64).powi(2)) * cell * tile_ms;
     let mse = energy / (wu * hu) as f64;
     let target = 255f64.powi(2) / 10f64.powf(opts.target_psnr / 10.0);
     let alpha = (target / mse.max(1e-12)).sqrt() as f32;
@@ -152,9 +158,9 @@ pub fn embed(
     let cols = m.column_weights();
     // The mark of row `yy`, mask times tile, interpolated from the coarse mask as the pixels
     // are written: no full-size plane in between.
-    let mark_row = |yy: usize, row: &mut [f32]| {
-        let mut scratch = vec![0f32; m.width];
-        m.interpolate_row(yy, &cols, &mut scratch, row);
+    let mark_row = |yy: usize, row: &mut [f32], scratch: &mut Vec<f32>| {
+        scratch.resize(m.width, 0.0);
+        m.interpolate_row(yy, &cols, scratch, row);
         let trow = &tile[(yy % TILE) * TILE..][..TILE];
         for chunk in row.chunks_mut(TILE) {
             for (v, &t) in chunk.iter_mut().zip(trow) {
@@ -162,13 +168,14 @@ pub fn embed(
             }
         }
     };
-    let fast = picture.add_luma_8bit_rows(|yy, row| mark_row(yy, row));
+    let fast = picture.add_luma_8bit_rows(mark_row);
     let psnr = match fast {
         Some(psnr) => psnr,
         None => {
             let mut d = Plane::zeros(wu, hu);
+            let mut scratch = Vec::new();
             for (yy, row) in d.data.chunks_mut(wu).enumerate() {
-                mark_row(yy, row);
+                mark_row(yy, row, &mut scratch);
             }
             let before = picture.image.clone();
             picture.add_luma(&d)?;
@@ -197,5 +204,35 @@ pub fn psnr(a: &DynamicImage, b: &DynamicImage) -> f64 {
         f64::INFINITY
     } else {
         10.0 * (255f64.powi(2) / (se / n)).log10()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask as first written, with full-size planes.
+    fn mask_reference(y: &Plane) -> Coarse {
+        let mut e = y.gaussian(1.5);
+        e.data.iter_mut().zip(&y.data).for_each(|(b, &a)| {
+            let h = a - *b;
+            *b = h * h;
+        });
+        finish_mask(e.block_means(2))
+    }
+
+    #[test]
+    fn banded_mask_equals_the_full_plane_one() {
+        // Odd sizes: partial blocks, partial bands, halos clamped at both edges.
+        for (w, h) in [(257u32, 301u32), (300, 256), (64, 7)] {
+            let img = image::RgbImage::from_fn(w, h, |x, y| {
+                let v = ((x * 7 + y * 13) % 97 + (x * y) % 31) as u8;
+                image::Rgb([v, v.wrapping_add(40), 255 - v])
+            });
+            let p = Picture::from_image(DynamicImage::ImageRgb8(img));
+            let (fast, slow) = (mask(&p).unwrap(), mask_reference(&p.luma().unwrap()));
+            assert_eq!((fast.width, fast.height), (slow.width, slow.height));
+            assert_eq!(fast.data, slow.data, "{w}x{h}");
+        }
     }
 }

@@ -139,42 +139,62 @@ impl Picture {
     /// Luma (BT.601 weights) on a 0-255 scale whatever the bit depth.
     pub fn luma(&self) -> Result<Plane> {
         let (w, h) = (self.width() as usize, self.height() as usize);
+        self.check_luma()?;
         let mut p = Plane::zeros(w, h);
+        p.data
+            .par_chunks_mut(w)
+            .enumerate()
+            .for_each(|(y, row)| self.luma_rows(y, row));
+        Ok(p)
+    }
+
+    /// Whether [`luma_rows`](Self::luma_rows) can read these pixels.
+    pub(crate) fn check_luma(&self) -> Result<()> {
+        match &self.image {
+            DynamicImage::ImageLuma8(_)
+            | DynamicImage::ImageLumaA8(_)
+            | DynamicImage::ImageRgb8(_)
+            | DynamicImage::ImageRgba8(_)
+            | DynamicImage::ImageLuma16(_)
+            | DynamicImage::ImageLumaA16(_)
+            | DynamicImage::ImageRgb16(_)
+            | DynamicImage::ImageRgba16(_) => Ok(()),
+            other => Err(WatermarkError::UnsupportedPixels(format!(
+                "{:?}",
+                other.color()
+            ))),
+        }
+    }
+
+    /// Luma of rows `y0..`, as many as `out` holds (whole rows), as in [`luma`](Self::luma).
+    /// Leaves `out` untouched for pixel types [`check_luma`](Self::check_luma) refuses.
+    pub(crate) fn luma_rows(&self, y0: usize, out: &mut [f32]) {
+        let w = self.width() as usize;
         macro_rules! fill {
             ($buf:expr, $n:expr, $scale:expr, $gray:expr) => {{
-                p.data
-                    .par_chunks_mut(w)
-                    .zip($buf.as_raw().par_chunks_exact(w * $n))
-                    .for_each(|(out, row)| {
-                        for (o, px) in out.iter_mut().zip(row.chunks_exact($n)) {
-                            *o = if $gray {
-                                px[0] as f32 * $scale
-                            } else {
-                                (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32)
-                                    * $scale
-                            };
-                        }
-                    });
+                let src = &$buf.as_raw()[y0 * w * $n..][..out.len() * $n];
+                for (o, px) in out.iter_mut().zip(src.chunks_exact($n)) {
+                    *o = if $gray {
+                        px[0] as f32 * $scale
+                    } else {
+                        (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32)
+                            * $scale
+                    };
+                }
             }};
         }
         const S16: f32 = 1.0 / 257.0;
         match &self.image {
             DynamicImage::ImageLuma8(b) => fill!(b, 1, 1.0, true),
             DynamicImage::ImageLumaA8(b) => fill!(b, 2, 1.0, true),
-            DynamicImage::ImageRgb8(b) => fill!(b, 3, 1.0, false),
-            DynamicImage::ImageRgba8(b) => fill!(b, 4, 1.0, false),
+            DynamicImage::ImageRgb8(b) => luma_8bit(&b.as_raw()[y0 * w * 3..], 3, out),
+            DynamicImage::ImageRgba8(b) => luma_8bit(&b.as_raw()[y0 * w * 4..], 4, out),
             DynamicImage::ImageLuma16(b) => fill!(b, 1, S16, true),
             DynamicImage::ImageLumaA16(b) => fill!(b, 2, S16, true),
             DynamicImage::ImageRgb16(b) => fill!(b, 3, S16, false),
             DynamicImage::ImageRgba16(b) => fill!(b, 4, S16, false),
-            other => {
-                return Err(WatermarkError::UnsupportedPixels(format!(
-                    "{:?}",
-                    other.color()
-                )));
-            }
+            _ => {}
         }
-        Ok(p)
     }
 
     /// Adds `delta` (0-255 scale) to every colour channel, leaving alpha alone; rounds and clips.
@@ -213,12 +233,13 @@ impl Picture {
     /// Adds a per-pixel offset (0-255 scale) to every colour channel of an 8-bit picture,
     /// leaving alpha alone, rounding and clipping, and returns the PSNR of the change over the
     /// colour channels (the same as [`psnr`](crate::psnr) of the two 8-bit RGB images).
-    /// `fill(y, row)` writes the offsets of row `y`; rows are produced on the fly, so no
-    /// full-size offset plane is stored. `None`, with the picture untouched, for other pixel
+    /// `fill(y, row, scratch)` writes the offsets of row `y` (`scratch` is its own, kept
+    /// between rows of one thread); rows are produced on the fly, so no full-size offset plane
+    /// is stored. `None`, with the picture untouched, for other pixel
     /// types.
     pub(crate) fn add_luma_8bit_rows(
         &mut self,
-        fill: impl Fn(usize, &mut [f32]) + Sync,
+        fill: impl Fn(usize, &mut [f32], &mut Vec<f32>) + Sync,
     ) -> Option<f64> {
         let w = self.width() as usize;
         // Channels per pixel as a constant in each arm, so the loop is specialised.
@@ -229,22 +250,18 @@ impl Picture {
                     .par_chunks_mut(w * $n)
                     .enumerate()
                     .map_init(
-                        || vec![0f32; w],
-                        |drow, (y, row)| {
-                            fill(y, drow);
-                            let mut se = 0u64;
-                            for (px, &d) in row.chunks_exact_mut($n).zip(drow.iter()) {
-                                // round(c + d) = c + round(d) for integer c; floor(x + 0.5)
-                                // via truncation of a positive number.
-                                let di = (d + 256.5) as i32 - 256;
-                                for c in px[..$colours].iter_mut() {
-                                    let v = (*c as i32 + di).clamp(0, 255);
-                                    let e = v - *c as i32;
-                                    se += (e * e) as u64;
-                                    *c = v as u8;
-                                }
+                        || (vec![0f32; w], vec![0i16; w], vec![0i16; w * $n], Vec::new()),
+                        |(drow, di, dsamples, scratch), (y, row)| {
+                            fill(y, drow, scratch);
+                            for (o, &d) in di.iter_mut().zip(drow.iter()) {
+                                *o = round_offset(d);
                             }
-                            se
+                            // The offset per sample (0 on alpha), so that the per-sample loop
+                            // below runs over flat slices and vectorises.
+                            for (o, &d) in dsamples.chunks_exact_mut($n).zip(di.iter()) {
+                                o[..$colours].fill(d);
+                            }
+                            add_clipped(row, dsamples)
                         },
                     )
                     .sum();
@@ -341,6 +358,59 @@ impl Picture {
     }
 }
 
+/// Luma of 8-bit colour pixels (`n` channels, colour first) from per-channel tables: the
+/// products `0.299 * r` etc. are the same `f32`s the formula of [`Picture::luma`] computes and
+/// are added in the same order, so the result is identical, without three int-to-float
+/// conversions per pixel.
+fn luma_8bit(src: &[u8], n: usize, out: &mut [f32]) {
+    static TABLES: std::sync::LazyLock<[[f32; 256]; 3]> = std::sync::LazyLock::new(|| {
+        let mut t = [[0f32; 256]; 3];
+        for (table, weight) in t.iter_mut().zip([0.299f32, 0.587, 0.114]) {
+            for (v, e) in table.iter_mut().enumerate() {
+                *e = weight * v as f32;
+            }
+        }
+        t
+    });
+    let [tr, tg, tb] = &*TABLES;
+    for (o, px) in out.iter_mut().zip(src.chunks_exact(n)) {
+        *o = tr[px[0] as usize] + tg[px[1] as usize] + tb[px[2] as usize];
+    }
+}
+
+/// `d` rounded half up, as an offset to add to 8-bit samples: round(c + d) = c + round(d)
+/// for integer c, and beyond +-255 every sample clips anyway.
+///
+/// The same as `(d + 256.5) as i32 - 256` (truncating a positive number), without Rust's
+/// saturating float-to-int cast, which stops the loop from vectorising: adding 2^23 rounds
+/// `x` to the nearest integer in the low bits of the float, and one less where that rounded
+/// up gives the floor.
+#[inline]
+fn round_offset(d: f32) -> i16 {
+    const MAGIC: f32 = 8_388_608.0;
+    let x = d.clamp(-255.0, 255.0) + 256.5;
+    let m = x + MAGIC;
+    let rounded = m.to_bits() as i32 - MAGIC.to_bits() as i32;
+    (rounded - ((m - MAGIC) > x) as i32 - 256) as i16
+}
+
+/// `row[i] += d[i]` clipped to 0-255; returns the sum of squared changes.
+fn add_clipped(row: &mut [u8], d: &[i16]) -> u64 {
+    let mut total = 0u64;
+    // A u32 sum cannot overflow over 65,536 samples of at most 255^2 each.
+    for (r, d) in row.chunks_mut(1 << 16).zip(d.chunks(1 << 16)) {
+        let mut se = 0u32;
+        for (c, &d) in r.iter_mut().zip(d) {
+            let v = (*c as i16 + d).clamp(0, 255);
+            let e = (v - *c as i16) as i32;
+            se += (e * e) as u32;
+            *c = v as u8;
+        }
+        total += se as u64;
+    }
+    total
+}
+
 /// Writes bytes, with a helpful error.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|source| WatermarkError::Io {
@@ -348,4 +418,41 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         path: PathBuf::from(path),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounded_offset_matches_truncation() {
+        let mut d = -300.0f32;
+        while d < 300.0 {
+            for v in [d, d.next_up(), d.next_down(), d + 0.5] {
+                let want = ((v + 256.5) as i32 - 256).clamp(-255, 255) as i16;
+                assert_eq!(round_offset(v), want, "{v}");
+            }
+            d += 0.0625;
+        }
+        assert_eq!(round_offset(f32::INFINITY), 255);
+        assert_eq!(round_offset(f32::NEG_INFINITY), -255);
+    }
+
+    #[test]
+    fn luma_tables_match_the_formula() {
+        let mut src = Vec::new();
+        for r in (0..=255u8).step_by(3) {
+            for g in 0..=255u8 {
+                for b in (0..=255u8).step_by(5) {
+                    src.extend([r, g, b]);
+                }
+            }
+        }
+        let mut out = vec![0f32; src.len() / 3];
+        luma_8bit(&src, 3, &mut out);
+        for (px, &o) in src.chunks_exact(3).zip(&out) {
+            let want = (0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32) * 1.0;
+            assert_eq!(o.to_bits(), want.to_bits(), "{px:?}");
+        }
+    }
 }

@@ -95,17 +95,16 @@ impl Plane {
         self.convolve(&gaussian_kernel(sigma))
     }
 
-    /// Gaussian blur of a slowly varying field, computed on a grid decimated by `factor`
-    /// (block means) and interpolated back (bilinear). `sigma` is in full-resolution pixels.
-    /// Much cheaper than [`gaussian`](Self::gaussian) for wide kernels, and as good when
-    /// `sigma` is well above `factor`.
-    pub(crate) fn gaussian_decimated(&self, sigma: f32, factor: usize) -> Plane {
-        self.block_means(factor).gaussian(sigma).upsample()
-    }
-
     /// Means over `factor x factor` blocks (partial blocks at the right and bottom edges
     /// average what they hold).
+    #[cfg(test)]
     pub(crate) fn block_means(&self, factor: usize) -> Coarse {
+        self.block_means_of(factor, |v| v)
+    }
+
+    /// Means of `f(value)` over `factor x factor` blocks (partial blocks at the right and
+    /// bottom edges average what they hold), without storing the mapped plane.
+    pub(crate) fn block_means_of(&self, factor: usize, f: impl Fn(f32) -> f32 + Sync) -> Coarse {
         let (w, h) = (self.width, self.height);
         let (bw, bh) = (w.div_ceil(factor), h.div_ceil(factor));
         let mut small = vec![0f32; bw * bh];
@@ -115,7 +114,7 @@ impl Plane {
             for y in y0..y1 {
                 let row = &self.data[y * w..(y + 1) * w];
                 for (o, c) in out.iter_mut().zip(row.chunks(factor)) {
-                    *o += c.iter().sum::<f32>();
+                    *o += c.iter().map(|&v| f(v)).sum::<f32>();
                 }
             }
             for (bx, o) in out.iter_mut().enumerate() {
@@ -128,9 +127,97 @@ impl Plane {
             height: bh,
             factor,
             full_width: w,
-            full_height: h,
             data: small,
         }
+    }
+}
+
+/// Means over 2x2 blocks of the squared high-pass `(y - G_sigma * y)^2` of a plane whose rows
+/// come from `rows(y0, out)` (rows `y0..` filling `out`): the same values as
+/// `y.zip(&y.gaussian(sigma), ..).block_means(2)`, to the bit, computed in bands of rows that
+/// stay in cache, with no full-size plane stored (for a 1024x1024 image the three full-size
+/// planes of the unfused form cost more in page faults and memory traffic than the
+/// arithmetic).
+pub(crate) fn highpass_energy_half(
+    width: usize,
+    height: usize,
+    sigma: f32,
+    rows: impl Fn(usize, &mut [f32]) + Sync,
+) -> Coarse {
+    let (w, h) = (width, height);
+    let kernel = gaussian_kernel(sigma);
+    let r = kernel.len() - 1;
+    // The horizontally blurred rows a vertical window needs, in a ring: a band's working set
+    // stays in L1/L2.
+    let ring = 2 * r + 1;
+    let (bw, bh) = (w.div_ceil(2), h.div_ceil(2));
+    let mut small = vec![0f32; bw * bh];
+    // Each band recomputes `r` rows of halo on each side: a few bands per thread balance load
+    // without much of that.
+    let band = bh.div_ceil(4 * rayon::current_num_threads()).max(16);
+    small.par_chunks_mut(bw * band).enumerate().for_each_init(
+        || {
+            let rows = vec![0f32; ring * w];
+            (rows.clone(), rows, Vec::new(), vec![0f32; w])
+        },
+        |(luma, blur, pad, vrow), (bi, out)| {
+            let y0 = bi * band * 2;
+            let y1 = (y0 + out.len() / bw * 2).min(h);
+            let slot = |yy: usize| (yy % ring) * w;
+            for yy in y0.saturating_sub(r)..(y1 + r).min(h) {
+                let l = &mut luma[slot(yy)..][..w];
+                rows(yy, l);
+                blur_row(l, &mut blur[slot(yy)..][..w], pad, &kernel);
+                // Rows whose vertical window (clamped at the bottom edge) is complete.
+                let ready = if yy + 1 == h {
+                    yy.saturating_sub(r).max(y0)..y1
+                } else if yy >= y0 + r {
+                    yy - r..yy - r + 1
+                } else {
+                    0..0
+                };
+                for y in ready {
+                    let at = |yy: usize| &blur[slot(yy)..][..w];
+                    for (v, &c) in vrow.iter_mut().zip(at(y)) {
+                        *v = kernel[0] * c;
+                    }
+                    for (k, &kv) in kernel.iter().enumerate().skip(1) {
+                        let (up, dn) = (at(y.saturating_sub(k)), at((y + k).min(h - 1)));
+                        for ((v, &a), &b) in vrow.iter_mut().zip(up).zip(dn) {
+                            *v += kv * (a + b);
+                        }
+                    }
+                    for (v, &a) in vrow.iter_mut().zip(&luma[slot(y)..][..w]) {
+                        let d = a - *v;
+                        *v = d * d;
+                    }
+                    let o = &mut out[(y - y0) / 2 * bw..][..bw];
+                    let pairs = vrow.chunks_exact(2);
+                    if let Some(&last) = pairs.remainder().first() {
+                        o[bw - 1] += last;
+                    }
+                    for (o, v) in o.iter_mut().zip(pairs) {
+                        *o += v[0] + v[1];
+                    }
+                }
+            }
+            // Blocks hold 4, 2 or 1 pixels: multiplying by the reciprocal of a power of two
+            // is exact, the same as dividing.
+            for (cy, o) in out.chunks_exact_mut(bw).enumerate() {
+                let rows_in = ((y0 + 2 * cy + 2).min(h) - (y0 + 2 * cy)) as f32;
+                let (full, last) = o.split_at_mut(w / 2);
+                let inv = 1.0 / (2.0 * rows_in);
+                full.iter_mut().for_each(|v| *v *= inv);
+                last.iter_mut().for_each(|v| *v *= 2.0 * inv);
+            }
+        },
+    );
+    Coarse {
+        width: bw,
+        height: bh,
+        factor: 2,
+        full_width: w,
+        data: small,
     }
 }
 
@@ -142,7 +229,6 @@ pub(crate) struct Coarse {
     pub height: usize,
     pub factor: usize,
     pub full_width: usize,
-    pub full_height: usize,
     pub data: Vec<f32>,
 }
 
@@ -162,22 +248,6 @@ impl Coarse {
         Coarse {
             data: Vec::new(),
             ..*self
-        }
-    }
-
-    /// Bilinear interpolation back to full resolution, edges clamped.
-    pub(crate) fn upsample(&self) -> Plane {
-        Plane {
-            width: self.full_width,
-            height: self.full_height,
-            data: upsample_bilinear(
-                &self.data,
-                self.width,
-                self.height,
-                self.factor,
-                self.full_width,
-                self.full_height,
-            ),
         }
     }
 
@@ -208,6 +278,20 @@ impl Coarse {
     }
 }
 
+/// Sum of `f(v)` over `data` in `f64`, in eight interleaved partial sums: one running sum is
+/// bound by the latency of each addition.
+pub(crate) fn sum_f64(data: &[f32], f: impl Fn(f32) -> f64) -> f64 {
+    let mut acc = [0f64; 8];
+    let chunks = data.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().map(|&v| f(v)).sum();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v);
+        }
+    }
+    acc.iter().sum::<f64>() + rest
+}
+
 /// Normalised half kernel (`k[0]` is the centre) of a Gaussian, radius `3 sigma`.
 fn gaussian_kernel(sigma: f32) -> Vec<f32> {
     let r = (3.0 * sigma).ceil().max(1.0) as usize;
@@ -222,25 +306,11 @@ fn gaussian_kernel(sigma: f32) -> Vec<f32> {
 /// Separable convolution with a symmetric half kernel, edges clamped. Rows are padded once so
 /// the inner loops run over contiguous slices and vectorise.
 fn convolve_separable(data: &[f32], w: usize, h: usize, kernel: &[f32]) -> Vec<f32> {
-    let r = kernel.len() - 1;
     let mut tmp = vec![0f32; w * h];
     tmp.par_chunks_mut(w)
         .enumerate()
         .for_each_init(Vec::new, |pad, (y, out)| {
-            let row = &data[y * w..(y + 1) * w];
-            pad.clear();
-            pad.extend(std::iter::repeat_n(row[0], r));
-            pad.extend_from_slice(row);
-            pad.extend(std::iter::repeat_n(row[w - 1], r));
-            for (o, &v) in out.iter_mut().zip(&pad[r..r + w]) {
-                *o = kernel[0] * v;
-            }
-            for (k, &kv) in kernel.iter().enumerate().skip(1) {
-                let (l, rr) = (&pad[r - k..r - k + w], &pad[r + k..r + k + w]);
-                for ((o, &a), &b) in out.iter_mut().zip(l).zip(rr) {
-                    *o += kv * (a + b);
-                }
-            }
+            blur_row(&data[y * w..(y + 1) * w], out, pad, kernel)
         });
     let mut out = vec![0f32; w * h];
     out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
@@ -259,6 +329,25 @@ fn convolve_separable(data: &[f32], w: usize, h: usize, kernel: &[f32]) -> Vec<f
     out
 }
 
+/// One row of the horizontal pass of [`convolve_separable`]; `pad` is scratch.
+#[inline]
+fn blur_row(row: &[f32], out: &mut [f32], pad: &mut Vec<f32>, kernel: &[f32]) {
+    let (w, r) = (row.len(), kernel.len() - 1);
+    pad.clear();
+    pad.extend(std::iter::repeat_n(row[0], r));
+    pad.extend_from_slice(row);
+    pad.extend(std::iter::repeat_n(row[w - 1], r));
+    for (o, &v) in out.iter_mut().zip(&pad[r..r + w]) {
+        *o = kernel[0] * v;
+    }
+    for (k, &kv) in kernel.iter().enumerate().skip(1) {
+        let (l, rr) = (&pad[r - k..r - k + w], &pad[r + k..r + k + w]);
+        for ((o, &a), &b) in out.iter_mut().zip(l).zip(rr) {
+            *o += kv * (a + b);
+        }
+    }
+}
+
 /// Per output column: the two source columns and the weight of the second.
 fn column_weights(bw: usize, factor: usize, w: usize) -> Vec<(usize, usize, f32)> {
     let f = factor as f32;
@@ -271,7 +360,8 @@ fn column_weights(bw: usize, factor: usize, w: usize) -> Vec<(usize, usize, f32)
         .collect()
 }
 
-/// One output row of [`upsample_bilinear`]: `row` is `bw` values of scratch.
+/// One full-resolution row of the bilinear interpolation of a grid of block values (block
+/// centres at `(i + 0.5) * factor`), edges clamped: `row` is `bw` values of scratch.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn interpolate_row(
@@ -296,12 +386,11 @@ fn interpolate_row(
         // Output pixels sit a quarter of a block from the grid points: fixed weights, no
         // per-pixel lookups.
         out[0] = row[0];
-        for (o, p) in out[1..].chunks_mut(2).zip(row.windows(2)) {
-            let (l, r) = (p[0], p[1]);
+        // Whole pairs only (the last pixel of an even width is the clamped one below), so
+        // the loop has no branch and vectorises.
+        for (o, (&l, &r)) in out[1..].chunks_exact_mut(2).zip(row.iter().zip(&row[1..])) {
             o[0] = 0.75 * l + 0.25 * r;
-            if let Some(v) = o.get_mut(1) {
-                *v = 0.25 * l + 0.75 * r;
-            }
+            o[1] = 0.25 * l + 0.75 * r;
         }
         let last = row[bw - 1];
         for o in out.iter_mut().skip(2 * bw - 1) {
@@ -312,25 +401,6 @@ fn interpolate_row(
     for (o, &(x0, x1, fx)) in out.iter_mut().zip(cols) {
         *o = row[x0] + (row[x1] - row[x0]) * fx;
     }
-}
-
-/// Bilinear interpolation of a grid of block values (block centres at `(i + 0.5) * factor`)
-/// back to `w x h` pixels, edges clamped.
-fn upsample_bilinear(
-    small: &[f32],
-    bw: usize,
-    bh: usize,
-    factor: usize,
-    w: usize,
-    h: usize,
-) -> Vec<f32> {
-    let cols = column_weights(bw, factor, w);
-    let mut out = vec![0f32; w * h];
-    out.par_chunks_mut(w).enumerate().for_each_init(
-        || vec![0f32; bw],
-        |row, (y, o)| interpolate_row(small, bw, bh, factor, y, &cols, row, o),
-    );
-    out
 }
 
 /// In-place 2-D FFT of a row-major complex array.
@@ -413,16 +483,34 @@ fn transpose_serial(src: &[Complex32], dst: &mut [Complex32], w: usize, h: usize
 
 /// `dst[x * h + y] = src[y * w + x]`, blocked for cache friendliness.
 fn transpose(src: &[Complex32], dst: &mut [Complex32], w: usize, h: usize) {
+    transpose_map(src, w, w, h, dst, h, |v| v);
+}
+
+/// `dst[x * dst_stride + y] = f(src[y * stride + x])` for `x < w`, `y < h`: a transpose (of
+/// the left `w` columns of a row-major array), in blocks small enough that every cache line
+/// read or written is used whole. Walking a column of a megabyte-sized array instead misses
+/// the cache at every element, which costs more than the FFTs between the transposes.
+pub(crate) fn transpose_map<S: Copy + Sync, T: Send>(
+    src: &[S],
+    stride: usize,
+    w: usize,
+    h: usize,
+    dst: &mut [T],
+    dst_stride: usize,
+    f: impl Fn(S) -> T + Sync,
+) {
     const B: usize = 32;
-    dst.par_chunks_mut(h * B.min(w))
+    dst.par_chunks_mut(dst_stride * B)
+        .take(w.div_ceil(B))
         .enumerate()
         .for_each(|(bi, chunk)| {
             let x0 = bi * B;
-            let xs = chunk.len() / h;
+            let xs = (w - x0).min(B);
             for y0 in (0..h).step_by(B) {
                 for x in x0..x0 + xs {
-                    for y in y0..(y0 + B).min(h) {
-                        chunk[(x - x0) * h + y] = src[y * w + x];
+                    let col = &mut chunk[(x - x0) * dst_stride..][..h];
+                    for (y, o) in col.iter_mut().enumerate().take((y0 + B).min(h)).skip(y0) {
+                        *o = f(src[y * stride + x]);
                     }
                 }
             }

@@ -12,7 +12,7 @@ use rustfft::num_complex::Complex32;
 use crate::pattern::TILE;
 use rayon::prelude::*;
 
-use crate::plane::{Plane, box_mean_wrapped, fft_friendly_at_least, plan};
+use crate::plane::{Plane, fft_friendly_at_least, plan, transpose_map};
 
 /// Largest side of the central crop whose autocorrelation is computed. 576 keeps a 2x-enlarged
 /// tile's lattice (256 px) and its diagonals (362 px) well inside the searched lags (3/4 of
@@ -77,7 +77,6 @@ impl Acf {
         let pad = |n: usize| even(n + (n * 3).div_ceil(4) + 4);
         let (w, h) = (pad(cw), pad(ch));
         let (x0, y0) = ((r.width - cw) / 2, (r.height - ch) / 2);
-        let mut buf = vec![0f32; w * h];
         let mut mean = 0f64;
         for y in 0..ch {
             mean += r.data[(y0 + y) * r.width + x0..][..cw]
@@ -86,16 +85,48 @@ impl Acf {
                 .sum::<f64>();
         }
         let mean = (mean / (cw * ch) as f64) as f32;
-        for y in 0..ch {
-            let src = &r.data[(y0 + y) * r.width + x0..][..cw];
-            for (o, &v) in buf[y * w..][..cw].iter_mut().zip(src) {
-                *o = v - mean;
+        let (hh, wh) = (h / 2, w / 2 + 1);
+        // The spectrum of a real array is Hermitian, so only the non-negative horizontal
+        // frequencies (wh columns) are computed, whitened and transformed back. Two buffers of
+        // wh x h complex values serve every pass.
+        let zero = Complex32::new(0.0, 0.0);
+        let mut a = vec![zero; wh * h];
+        let mut b = vec![zero; wh * h];
+        // Pairs of rows as one complex row (row 2j real, 2j+1 imaginary); rows past the crop
+        // are zero and stay so through the row transforms.
+        let used = ch.div_ceil(2);
+        a[..w * used]
+            .par_chunks_mut(w)
+            .enumerate()
+            .for_each(|(j, row)| {
+                let line = |y: usize| (y < ch).then(|| &r.data[(y0 + y) * r.width + x0..][..cw]);
+                let (re, im) = (line(2 * j), line(2 * j + 1));
+                for (x, o) in row[..cw].iter_mut().enumerate() {
+                    *o = Complex32::new(
+                        re.map_or(0.0, |l| l[x] - mean),
+                        im.map_or(0.0, |l| l[x] - mean),
+                    );
+                }
+            });
+        rows_fft(&mut a[..w * used], w, false);
+        transpose_map(&a[..w * hh], w, w, hh, &mut b, hh, |v| v);
+        // Unpack the two real rows' spectra into one column per frequency: a[kx * h + ky].
+        a.par_chunks_mut(h).enumerate().for_each(|(k, col)| {
+            let (za, zb) = (&b[k * hh..][..hh], &b[(w - k) % w * hh..][..hh]);
+            for ((o, &p), &q) in col.chunks_exact_mut(2).zip(za).zip(zb) {
+                let q = q.conj();
+                o[0] = (p + q) * 0.5;
+                let d = p - q;
+                o[1] = Complex32::new(d.im * 0.5, -d.re * 0.5);
             }
-        }
-        let power = power_spectrum_real(&buf, w, h);
+        });
+        rows_fft(&mut a, h, false);
+        // power[ky * wh + kx], kx < wh; the rest of the (even) spectrum mirrors it.
+        let mut power = vec![0f32; h * wh];
+        transpose_map(&a, h, h, wh, &mut power, wh, |c| c.norm_sqr());
         // Dividing the power spectrum by its local mean flattens the host's spectral envelope
         // while keeping the narrow lines that the periodic tile produces.
-        let local = box_mean_wrapped(&power, w, h, 4);
+        let local = box_sum_rows_wrapped(&power, w, h, BOX_RADIUS);
         // Keep only mid frequencies: resampling (rotation, resizing) leaves periodic
         // interpolation artefacts near Nyquist whose autocorrelation peaks would crowd out the
         // tile's lattice; the 2-pixel chips keep most of their energy below 0.3 cycles/pixel.
@@ -107,7 +138,7 @@ impl Acf {
             };
             f / n as f32
         };
-        let fx2: Vec<f32> = (0..w).map(|i| band(i, w).powi(2)).collect();
+        let fx2: Vec<f32> = (0..wh).map(|i| band(i, w).powi(2)).collect();
         // JPEG's 8x8 block grid puts lines at multiples of 1/8 cycle/pixel on either axis;
         // notch them or their lattice of peaks drowns the tile's after a rotation.
         let on_grid = |i: usize, n: usize| {
@@ -115,25 +146,64 @@ impl Acf {
             let k = (f * 8.0).round();
             NOTCH_JPEG && k != 0.0 && (f - k / 8.0).abs() * n as f32 <= 1.5
         };
-        let grid_x: Vec<bool> = (0..w).map(|i| on_grid(i, w)).collect();
-        let mut white = power;
-        white
-            .par_chunks_mut(w)
-            .zip(local.par_chunks(w))
+        let grid_x: Vec<bool> = (0..wh).map(|i| on_grid(i, w)).collect();
+        let n = (2 * BOX_RADIUS + 1) as f32;
+        power
+            .par_chunks_mut(wh)
             .enumerate()
-            .for_each(|(ky, (row, lrow))| {
+            .for_each_init(Vec::new, |l, (ky, row)| {
                 let fy2 = band(ky, h).powi(2);
                 let grid_y = on_grid(ky, h);
-                for (kx, (p, l)) in row.iter_mut().zip(lrow).enumerate() {
+                // The vertical half of the box mean, summed in the same order as
+                // `box_mean_wrapped`.
+                l.clear();
+                l.resize(wh, 0f32);
+                for k in 0..=2 * BOX_RADIUS {
+                    let src = &local[(ky + h + k - BOX_RADIUS) % h * wh..][..wh];
+                    l.iter_mut().zip(src).for_each(|(a, &b)| *a += b);
+                }
+                for (kx, (p, &l)) in row.iter_mut().zip(l.iter()).enumerate() {
+                    let l = l / n;
                     let f2 = fx2[kx] + fy2;
                     let keep =
                         (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2) && !grid_y && !grid_x[kx];
                     *p = if keep { *p / (l + 1e-12) } else { 0.0 };
                 }
             });
-        let buf = inverse_real_even(&white, w, h);
-        let zero = buf[0].max(1e-12);
-        let data: Vec<f32> = buf.iter().map(|c| c / zero).collect();
+        drop(local);
+        // Back: columns, then pairs of rows (each output row is Hermitian in kx).
+        transpose_map(&power, wh, wh, h, &mut a, h, |v| Complex32::new(v, 0.0));
+        drop(power);
+        rows_fft(&mut a, h, true);
+        transpose_map(&a, h, h, wh, &mut b, wh, |v| v);
+        a[..w * hh]
+            .par_chunks_mut(w)
+            .enumerate()
+            .for_each(|(j, row)| {
+                let (ra, rb) = (&b[2 * j * wh..][..wh], &b[(2 * j + 1) * wh..][..wh]);
+                for (k, o) in row.iter_mut().enumerate() {
+                    let (p, q) = if k < wh {
+                        (ra[k], rb[k])
+                    } else {
+                        (ra[w - k].conj(), rb[w - k].conj())
+                    };
+                    // p + i q
+                    *o = Complex32::new(p.re - q.im, p.im + q.re);
+                }
+            });
+        drop(b);
+        rows_fft(&mut a[..w * hh], w, true);
+        let zero = a[0].re.max(1e-12);
+        let mut data = vec![0f32; w * h];
+        data.par_chunks_mut(2 * w)
+            .zip(a.par_chunks(w))
+            .for_each(|(o, zr)| {
+                let (p, q) = o.split_at_mut(w);
+                for ((x, y), c) in p.iter_mut().zip(q.iter_mut()).zip(zr) {
+                    *x = c.re / zero;
+                    *y = c.im / zero;
+                }
+            });
         let mut acf = Acf {
             w,
             h,
@@ -147,12 +217,18 @@ impl Acf {
         let mut sample = Vec::new();
         let (lx, ly) = acf.limits();
         let step = ((lx * ly * 2) / 200_000).max(1) as i32;
-        let mut i = 0;
+        // Every `step`-th lag of the window, row by row (dx from -lx up).
+        let mut countdown = step;
         for dy in 0..ly as i32 {
-            for dx in -(lx as i32)..lx as i32 {
-                i += 1;
-                if i % step == 0 && ((dx * dx + dy * dy) as f32) > MIN_LAG * MIN_LAG {
-                    sample.push(acf.get(dx, dy));
+            let row = &acf.data[dy as usize * acf.w..][..acf.w];
+            let (neg, pos) = (&row[acf.w - lx..], &row[..lx]);
+            for (dx, &v) in (-(lx as i32)..).zip(neg.iter().chain(pos)) {
+                countdown -= 1;
+                if countdown == 0 {
+                    countdown = step;
+                    if ((dx * dx + dy * dy) as f32) > MIN_LAG * MIN_LAG {
+                        sample.push(v);
+                    }
                 }
             }
         }
@@ -176,9 +252,19 @@ impl Acf {
     }
 
     fn get(&self, dx: i32, dy: i32) -> f32 {
-        let x = dx.rem_euclid(self.w as i32) as usize;
-        let y = dy.rem_euclid(self.h as i32) as usize;
-        self.data[y * self.w + x]
+        // The searches read millions of lags, all within one period of the origin: a
+        // compare instead of a division in the common case.
+        let wrap = |v: i32, n: usize| {
+            let n = n as i32;
+            (if (0..n).contains(&v) {
+                v
+            } else if (-n..0).contains(&v) {
+                v + n
+            } else {
+                v.rem_euclid(n)
+            }) as usize
+        };
+        self.data[wrap(dy, self.h) * self.w + wrap(dx, self.w)]
     }
 
     fn in_range(&self, p: V2) -> bool {
@@ -212,7 +298,7 @@ impl Acf {
         if !self.in_range(p) {
             return None;
         }
-        let (cx, cy) = (p[0].round() as i32, p[1].round() as i32);
+        let (cx, cy) = (round_i32(p[0]), round_i32(p[1]));
         let mut best = (f32::NEG_INFINITY, 0, 0);
         for dy in -2..=2 {
             for dx in -2..=2 {
@@ -268,95 +354,56 @@ impl Acf {
     }
 }
 
-/// `|FFT2(x)|^2` of a real `w x h` array (`h` even), with half the work of a complex
-/// transform: pairs of rows go through one complex row transform, and only the non-negative
-/// horizontal frequencies through the column transforms (the rest follow by symmetry).
-fn power_spectrum_real(x: &[f32], w: usize, h: usize) -> Vec<f32> {
-    let (hh, wh) = (h / 2, w / 2 + 1);
-    let zero = Complex32::new(0.0, 0.0);
-    let mut z: Vec<Complex32> = vec![zero; w * hh];
-    z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
-        let (a, b) = (&x[2 * j * w..][..w], &x[(2 * j + 1) * w..][..w]);
-        for ((o, &re), &im) in row.iter_mut().zip(a).zip(b) {
-            *o = Complex32::new(re, im);
-        }
-    });
-    let row_fft = plan(w, false);
-    let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
-    z.par_chunks_mut(w * per_task)
-        .for_each(|rows| row_fft.process(rows));
-    // Unpack the two real rows' spectra, non-negative frequencies only, transposed so each
-    // column is contiguous: cols[kx * h + ky].
-    let mut cols = vec![zero; wh * h];
-    cols.par_chunks_mut(h).enumerate().for_each(|(k, col)| {
-        for j in 0..hh {
-            let zr = &z[j * w..][..w];
-            let a = zr[k];
-            let b = zr[(w - k) % w].conj();
-            col[2 * j] = (a + b) * 0.5;
-            let d = a - b;
-            col[2 * j + 1] = Complex32::new(d.im * 0.5, -d.re * 0.5);
-        }
-    });
-    let col_fft = plan(h, false);
-    let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
-    cols.par_chunks_mut(h * per_task)
-        .for_each(|c| col_fft.process(c));
-    let mut power = vec![0f32; w * h];
-    power.par_chunks_mut(w).enumerate().for_each(|(ky, row)| {
-        let mirror = (h - ky) % h;
-        for (kx, p) in row.iter_mut().enumerate() {
-            *p = if kx < wh {
-                cols[kx * h + ky].norm_sqr()
-            } else {
-                cols[(w - kx) * h + mirror].norm_sqr()
-            };
-        }
-    });
-    power
+/// `x.round() as i32` (half away from zero, saturating) without a call to libm's `round`,
+/// which the baseline x86-64 target cannot inline: the lattice searches round millions of
+/// lags.
+#[inline]
+fn round_i32(x: f64) -> i32 {
+    let t = x as i32;
+    // Exact: `x` and its truncation share sign and binade.
+    let frac = x - t as f64;
+    if frac >= 0.5 {
+        t.saturating_add(1)
+    } else if frac <= -0.5 {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
-/// Unnormalised inverse 2-D transform of a real, even spectrum (`f[-k] = f[k]`), whose
-/// result is real: the mirror image of [`power_spectrum_real`].
-fn inverse_real_even(f: &[f32], w: usize, h: usize) -> Vec<f32> {
-    let (hh, wh) = (h / 2, w / 2 + 1);
-    let zero = Complex32::new(0.0, 0.0);
-    let mut cols = vec![zero; wh * h];
-    cols.par_chunks_mut(h).enumerate().for_each(|(kx, col)| {
-        for (ky, c) in col.iter_mut().enumerate() {
-            *c = Complex32::new(f[ky * w + kx], 0.0);
-        }
-    });
-    let col_ifft = plan(h, true);
-    let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
-    cols.par_chunks_mut(h * per_task)
-        .for_each(|c| col_ifft.process(c));
-    // Each output row is Hermitian in kx; two rows share one complex inverse transform.
-    let mut z = vec![zero; w * hh];
-    z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
-        let (y1, y2) = (2 * j, 2 * j + 1);
-        for (k, o) in row.iter_mut().enumerate() {
-            let (a, b) = if k < wh {
-                (cols[k * h + y1], cols[k * h + y2])
-            } else {
-                (cols[(w - k) * h + y1].conj(), cols[(w - k) * h + y2].conj())
-            };
-            // a + i b
-            *o = Complex32::new(a.re - b.im, a.im + b.re);
-        }
-    });
-    let row_ifft = plan(w, true);
-    let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
-    z.par_chunks_mut(w * per_task)
-        .for_each(|rows| row_ifft.process(rows));
-    let mut out = vec![0f32; w * h];
-    out.par_chunks_mut(2 * w)
-        .zip(z.par_chunks(w))
-        .for_each(|(o, zr)| {
-            let (a, b) = o.split_at_mut(w);
-            for ((x, y), c) in a.iter_mut().zip(b.iter_mut()).zip(zr) {
-                *x = c.re;
-                *y = c.im;
+/// Radius of the box whose mean whitens the power spectrum.
+const BOX_RADIUS: usize = 4;
+
+/// Transforms every row (`len` values) of `data` in place.
+fn rows_fft(data: &mut [Complex32], len: usize, inverse: bool) {
+    let fft = plan(len, inverse);
+    let rows = data.len() / len;
+    let per_task = rows.div_ceil(4 * rayon::current_num_threads()).max(1);
+    data.par_chunks_mut(len * per_task)
+        .for_each(|c| fft.process(c));
+}
+
+/// Horizontal half of [`box_mean_wrapped`](crate::plane::box_mean_wrapped) for the non-negative-frequency half (`h` rows of
+/// `w / 2 + 1`) of an even `w x h` spectrum: the window wraps round through the mirrored
+/// half, `f[ky][kx] = f[-ky][-kx]`. Same values, in the same order, as the full-width pass.
+fn box_sum_rows_wrapped(half: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    let wh = w / 2 + 1;
+    let n = (2 * r + 1) as f32;
+    let mut out = vec![0f32; h * wh];
+    out.par_chunks_mut(wh)
+        .enumerate()
+        .for_each_init(Vec::new, |pad, (ky, o)| {
+            let (row, mirror) = (&half[ky * wh..][..wh], &half[(h - ky) % h * wh..][..wh]);
+            // pad[i] = f[(i + w - r) % w] for i < wh + 2r + 1, where f[kx] for kx >= wh
+            // is mirror[w - kx].
+            pad.clear();
+            pad.extend((w - r..w).map(|kx| mirror[w - kx]));
+            pad.extend_from_slice(row);
+            pad.extend((wh..wh + r + 1).map(|kx| mirror[w - kx]));
+            let mut acc: f32 = pad[..=2 * r].iter().sum();
+            for (x, v) in o.iter_mut().enumerate() {
+                *v = acc / n;
+                acc += pad[x + 2 * r + 1] - pad[x];
             }
         });
     out
@@ -574,6 +621,27 @@ pub fn lattices(residual: &Plane) -> Vec<(V2, V2)> {
     out
 }
 
+/// Score of the square lattice with sides `(c, s)` and `(-s, c)` (pixels) on the lag values
+/// `f` gives: points with a + b odd and even are scored apart, and the weaker class counts,
+/// because a lattice of half the true one (its diagonals, or one side halved) holds every
+/// true point in one class but none in the other.
+fn square_score(c: f64, s: f64, f: &(impl Fn(V2) -> Option<f32> + ?Sized)) -> f64 {
+    let (mut sum, mut n) = ([0f64; 2], [0usize; 2]);
+    for (a, b) in SQUARE_POINTS {
+        let p = [a * c - b * s, a * s + b * c];
+        if let Some(z) = f(p) {
+            let k = (a + b) as usize % 2;
+            sum[k] += z as f64;
+            n[k] += 1;
+        }
+    }
+    if n[0] >= 2 && n[1] >= 2 {
+        (sum[0] / n[0] as f64).min(sum[1] / n[1] as f64) * ((n[0] + n[1]) as f64).sqrt()
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
 /// Slots of [`MAX_LATTICES`] reserved for the square-lattice search.
 const SIMILARITY_SLOTS: usize = 8;
 /// A refit that moves a square lattice's side by more than this (pixels) is offered beside
@@ -639,34 +707,18 @@ fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<Vec<(V2, V2)>> {
             }
         });
     let lookup = |p: V2| -> Option<f32> {
-        let (mut x, mut y) = (p[0].round() as i32, p[1].round() as i32);
+        let (mut x, mut y) = (round_i32(p[0]), round_i32(p[1]));
         if y < 0 {
             (x, y) = (-x, -y);
         }
         (x.abs() + 2 < lx && y + 2 < ly).then(|| dil[(y * zw + x + lx) as usize])
     };
     let score = |theta: f64, scale: f64, f: &dyn Fn(V2) -> Option<f32>| -> f64 {
-        let (c, s) = (
+        square_score(
             theta.cos() * scale * TILE as f64,
             theta.sin() * scale * TILE as f64,
-        );
-        // Points with a + b odd and even are scored apart, and the weaker class counts: a
-        // lattice of half the true one (its diagonals, or one side halved) holds every true
-        // point in one class but none in the other.
-        let (mut sum, mut n) = ([0f64; 2], [0usize; 2]);
-        for (a, b) in SQUARE_POINTS {
-            let p = [a * c - b * s, a * s + b * c];
-            if let Some(z) = f(p) {
-                let k = (a + b) as usize % 2;
-                sum[k] += z as f64;
-                n[k] += 1;
-            }
-        }
-        if n[0] >= 2 && n[1] >= 2 {
-            (sum[0] / n[0] as f64).min(sum[1] / n[1] as f64) * ((n[0] + n[1]) as f64).sqrt()
-        } else {
-            f64::NEG_INFINITY
-        }
+            f,
+        )
     };
     const ANGLE_STEP: f64 = 0.4;
     const SCALE_STEP: f64 = 1.008;
@@ -674,38 +726,50 @@ fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<Vec<(V2, V2)>> {
     let n_scale = ((smax / smin).ln() / SCALE_STEP.ln()).ceil() as usize;
     let n_angle = (90.0 / ANGLE_STEP) as usize;
     let mut grid = vec![f64::NEG_INFINITY; n_angle * n_scale];
-    for si in 0..n_scale {
-        let scale = smin * SCALE_STEP.powi(si as i32);
-        // Lattices longer than the searchable lags cannot be scored.
-        if scale * TILE as f64 + 3.0 >= lx.min(ly) as f64 {
-            break;
-        }
-        for ai in 0..n_angle {
-            grid[si * n_angle + ai] = score((ai as f64 * ANGLE_STEP).to_radians(), scale, &lookup);
+    // The same products as `score` forms, with the angles' sines and cosines computed once.
+    let trig: Vec<(f64, f64)> = (0..n_angle)
+        .map(|ai| {
+            let theta = (ai as f64 * ANGLE_STEP).to_radians();
+            (theta.cos(), theta.sin())
+        })
+        .collect();
+    // Lattices longer than the searchable lags cannot be scored.
+    let scales = (0..n_scale)
+        .take_while(|&si| smin * SCALE_STEP.powi(si as i32) * TILE as f64 + 3.0 < lx.min(ly) as f64)
+        .count();
+    grid[..scales * n_angle]
+        .par_chunks_mut(n_angle)
+        .enumerate()
+        .for_each(|(si, row)| {
+            let scale = smin * SCALE_STEP.powi(si as i32);
+            for (g, &(cos, sin)) in row.iter_mut().zip(&trig) {
+                *g = square_score(
+                    cos * scale * TILE as f64,
+                    sin * scale * TILE as f64,
+                    &lookup,
+                );
+            }
+        });
+    // Local maxima (angle wraps at 90 degrees), strongest first: no value within 2 steps of
+    // angle and scale is larger, i.e. the value equals the 5x5 window's maximum, taken
+    // separably (angle with wrap-around, then scale clamped to the grid).
+    let mut amax = vec![f64::NEG_INFINITY; grid.len()];
+    for (row, out) in grid
+        .chunks_exact(n_angle)
+        .zip(amax.chunks_exact_mut(n_angle))
+    {
+        for (ai, o) in out.iter_mut().enumerate() {
+            for dai in 0..5 {
+                *o = o.max(row[(ai + n_angle + dai - 2) % n_angle]);
+            }
         }
     }
-    // Local maxima (angle wraps at 90 degrees), strongest first.
     let mut maxima: Vec<(f64, usize, usize)> = Vec::new();
     for si in 0..n_scale {
+        let rows = si.saturating_sub(2)..(si + 3).min(n_scale);
         for ai in 0..n_angle {
             let v = grid[si * n_angle + ai];
-            if !v.is_finite() {
-                continue;
-            }
-            let mut is_max = true;
-            for dsi in -2i32..=2 {
-                for dai in -2i32..=2 {
-                    let sj = si as i32 + dsi;
-                    if (dsi, dai) == (0, 0) || sj < 0 || sj >= n_scale as i32 {
-                        continue;
-                    }
-                    let aj = (ai as i32 + dai).rem_euclid(n_angle as i32) as usize;
-                    if grid[sj as usize * n_angle + aj] > v {
-                        is_max = false;
-                    }
-                }
-            }
-            if is_max {
+            if v.is_finite() && rows.clone().all(|sj| amax[sj * n_angle + ai] <= v) {
                 maxima.push((v, si, ai));
             }
         }
@@ -778,31 +842,210 @@ fn similarity_lattices(acf: &Acf, seeds: &[V2]) -> Vec<Vec<(V2, V2)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plane::Fft2;
+    use crate::plane::{Fft2, box_mean_wrapped};
+
+    /// The transforms as first written, with full-size arrays and column walks.
+    mod reference {
+        use super::*;
+
+        /// `|FFT2(x)|^2` of a real `w x h` array (`h` even), with half the work of a complex
+        /// transform: pairs of rows go through one complex row transform, and only the non-negative
+        /// horizontal frequencies through the column transforms (the rest follow by symmetry).
+        pub(super) fn power_spectrum_real(x: &[f32], w: usize, h: usize) -> Vec<f32> {
+            let (hh, wh) = (h / 2, w / 2 + 1);
+            let zero = Complex32::new(0.0, 0.0);
+            let mut z: Vec<Complex32> = vec![zero; w * hh];
+            z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+                let (a, b) = (&x[2 * j * w..][..w], &x[(2 * j + 1) * w..][..w]);
+                for ((o, &re), &im) in row.iter_mut().zip(a).zip(b) {
+                    *o = Complex32::new(re, im);
+                }
+            });
+            let row_fft = plan(w, false);
+            let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
+            z.par_chunks_mut(w * per_task)
+                .for_each(|rows| row_fft.process(rows));
+            // Unpack the two real rows' spectra, non-negative frequencies only, transposed so each
+            // column is contiguous: cols[kx * h + ky].
+            let mut cols = vec![zero; wh * h];
+            cols.par_chunks_mut(h).enumerate().for_each(|(k, col)| {
+                for j in 0..hh {
+                    let zr = &z[j * w..][..w];
+                    let a = zr[k];
+                    let b = zr[(w - k) % w].conj();
+                    col[2 * j] = (a + b) * 0.5;
+                    let d = a - b;
+                    col[2 * j + 1] = Complex32::new(d.im * 0.5, -d.re * 0.5);
+                }
+            });
+            let col_fft = plan(h, false);
+            let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
+            cols.par_chunks_mut(h * per_task)
+                .for_each(|c| col_fft.process(c));
+            let mut power = vec![0f32; w * h];
+            power.par_chunks_mut(w).enumerate().for_each(|(ky, row)| {
+                let mirror = (h - ky) % h;
+                for (kx, p) in row.iter_mut().enumerate() {
+                    *p = if kx < wh {
+                        cols[kx * h + ky].norm_sqr()
+                    } else {
+                        cols[(w - kx) * h + mirror].norm_sqr()
+                    };
+                }
+            });
+            power
+        }
+
+        /// Unnormalised inverse 2-D transform of a real, even spectrum (`f[-k] = f[k]`), whose
+        /// result is real: the mirror image of [`power_spectrum_real`].
+        pub(super) fn inverse_real_even(f: &[f32], w: usize, h: usize) -> Vec<f32> {
+            let (hh, wh) = (h / 2, w / 2 + 1);
+            let zero = Complex32::new(0.0, 0.0);
+            let mut cols = vec![zero; wh * h];
+            cols.par_chunks_mut(h).enumerate().for_each(|(kx, col)| {
+                for (ky, c) in col.iter_mut().enumerate() {
+                    *c = Complex32::new(f[ky * w + kx], 0.0);
+                }
+            });
+            let col_ifft = plan(h, true);
+            let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
+            cols.par_chunks_mut(h * per_task)
+                .for_each(|c| col_ifft.process(c));
+            // Each output row is Hermitian in kx; two rows share one complex inverse transform.
+            let mut z = vec![zero; w * hh];
+            z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+                let (y1, y2) = (2 * j, 2 * j + 1);
+                for (k, o) in row.iter_mut().enumerate() {
+                    let (a, b) = if k < wh {
+                        (cols[k * h + y1], cols[k * h + y2])
+                    } else {
+                        (cols[(w - k) * h + y1].conj(), cols[(w - k) * h + y2].conj())
+                    };
+                    // a + i b
+                    *o = Complex32::new(a.re - b.im, a.im + b.re);
+                }
+            });
+            let row_ifft = plan(w, true);
+            let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
+            z.par_chunks_mut(w * per_task)
+                .for_each(|rows| row_ifft.process(rows));
+            let mut out = vec![0f32; w * h];
+            out.par_chunks_mut(2 * w)
+                .zip(z.par_chunks(w))
+                .for_each(|(o, zr)| {
+                    let (a, b) = o.split_at_mut(w);
+                    for ((x, y), c) in a.iter_mut().zip(b.iter_mut()).zip(zr) {
+                        *x = c.re;
+                        *y = c.im;
+                    }
+                });
+            out
+        }
+    }
 
     #[test]
-    fn real_transforms_match_the_complex_one() {
-        let (w, h) = (30, 20);
-        let mut state = 12345u32;
-        let x: Vec<f32> = (0..w * h)
+    fn fast_rounding_matches_round() {
+        for x in [
+            0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.4999999,
+            -2.5000001,
+            1e9,
+            -1e12,
+            0.49999999999999994,
+        ] {
+            assert_eq!(round_i32(x), x.round() as i32, "{x}");
+        }
+        for i in -4000..4000 {
+            let x = i as f64 * 0.123456;
+            assert_eq!(round_i32(x), x.round() as i32, "{x}");
+        }
+        assert_eq!(round_i32(f64::INFINITY), i32::MAX);
+        assert_eq!(round_i32(f64::NAN), 0);
+    }
+
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed;
+        (0..n)
             .map(|_| {
                 state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
                 (state >> 8) as f32 / (1 << 24) as f32 - 0.5
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn reference_real_transforms_match_the_complex_one() {
+        let (w, h) = (30, 20);
+        let x = noise(w * h, 12345);
         let fft = Fft2::new(w, h);
         let mut c: Vec<Complex32> = x.iter().map(|&v| Complex32::new(v, 0.0)).collect();
         fft.process(&mut c, false);
-        let power = power_spectrum_real(&x, w, h);
+        let power = reference::power_spectrum_real(&x, w, h);
         for (a, b) in c.iter().zip(&power) {
             assert!((a.norm_sqr() - b).abs() < 1e-3 * (1.0 + b), "{a} vs {b}");
         }
         // The power spectrum is real and even: its inverse is real.
         let mut c: Vec<Complex32> = power.iter().map(|&v| Complex32::new(v, 0.0)).collect();
         fft.process(&mut c, true);
-        let back = inverse_real_even(&power, w, h);
+        let back = reference::inverse_real_even(&power, w, h);
         for (a, b) in c.iter().zip(&back) {
             assert!((a.re - b).abs() < 1e-2 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+
+    /// The half-spectrum pipeline of `Acf::compute` gives the autocorrelation of the
+    /// full-array one, value for value.
+    #[test]
+    fn half_spectrum_acf_matches_the_full_one() {
+        for (rw, rh) in [(300usize, 260usize), (200, 333)] {
+            let r = Plane {
+                width: rw,
+                height: rh,
+                data: noise(rw * rh, 777),
+            };
+            let acf = Acf::compute(&r);
+            let (w, h, cw, ch) = (acf.w, acf.h, acf.cw, acf.ch);
+            let mean = (r.data.iter().map(|&v| v as f64).sum::<f64>() / (cw * ch) as f64) as f32;
+            let mut buf = vec![0f32; w * h];
+            for y in 0..ch {
+                for x in 0..cw {
+                    buf[y * w + x] = r.data[y * rw + x] - mean;
+                }
+            }
+            let power = reference::power_spectrum_real(&buf, w, h);
+            let local = box_mean_wrapped(&power, w, h, BOX_RADIUS);
+            let band = |i: usize, n: usize| {
+                let f = if i <= n / 2 {
+                    i as f32
+                } else {
+                    i as f32 - n as f32
+                };
+                f / n as f32
+            };
+            let white: Vec<f32> = (0..w * h)
+                .map(|i| {
+                    let f2 = band(i % w, w).powi(2) + band(i / w, h).powi(2);
+                    let keep = (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2);
+                    if keep {
+                        power[i] / (local[i] + 1e-12)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let back = reference::inverse_real_even(&white, w, h);
+            let zero = back[0].max(1e-12);
+            for (i, (&a, &b)) in acf.data.iter().zip(&back).enumerate() {
+                assert!(
+                    (a - b / zero).abs() < 1e-5,
+                    "{rw}x{rh} at {i}: {a} vs {}",
+                    b / zero
+                );
+            }
         }
     }
 }
