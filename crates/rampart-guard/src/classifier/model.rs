@@ -324,13 +324,91 @@ pub struct Ensemble {
     emb: Vec<i8>,
     /// `buckets × members`.
     scale: Vec<f32>,
-    /// Each member's dense layers (its embedding table moved into `emb`).
-    dense: Vec<QuantizedNetwork>,
+    /// Each member's dense layers, transposed.
+    dense: Vec<DenseT>,
+}
+
+/// One member's dense layers with both weight matrices transposed (input-major), so that the
+/// hidden units and the heads are computed as sums of scaled weight rows, which vectorise across
+/// units, instead of one dot product per unit, whose float sum cannot be reordered. Each unit
+/// still adds its terms in input order, so the logits are the same bits as [`dense_tail`]'s.
+#[derive(Debug, Clone)]
+struct DenseT {
+    /// `dim × hidden`.
+    w1t: Vec<f32>,
+    b1: Vec<f32>,
+    role: Vec<f32>,
+    /// `hidden × heads`.
+    w2t: Vec<f32>,
+    b2: Vec<f32>,
+}
+
+impl DenseT {
+    fn new(net: &QuantizedNetwork) -> DenseT {
+        let (d, hd, k) = (net.dims.dim, net.dims.hidden, net.dims.heads);
+        let transpose = |m: &[f32], rows: usize, cols: usize| -> Vec<f32> {
+            let mut t = vec![0f32; rows * cols];
+            for r in 0..rows {
+                for c in 0..cols {
+                    t[c * rows + r] = m[r * cols + c];
+                }
+            }
+            t
+        };
+        DenseT {
+            w1t: transpose(&net.w1, hd, d),
+            b1: net.b1.clone(),
+            role: net.role.clone(),
+            w2t: transpose(&net.w2, k, hd),
+            b2: net.b2.clone(),
+        }
+    }
+
+    /// Hidden layer and heads of the pooled embedding `e` into `h` and `logits`.
+    #[inline(always)]
+    fn forward(&self, e: &[f32], group: RoleGroup, h: &mut Vec<f32>, logits: &mut Vec<f32>) {
+        let hd = self.b1.len();
+        h.clear();
+        h.resize(hd, 0.0);
+        for (&x, row) in e.iter().zip(self.w1t.chunks_exact(hd)) {
+            for (a, &w) in h.iter_mut().zip(row) {
+                *a += w * x;
+            }
+        }
+        let role = &self.role[group as usize * hd..(group as usize + 1) * hd];
+        for ((a, &b), &r) in h.iter_mut().zip(&self.b1).zip(role) {
+            *a = (b + r + *a).max(0.0);
+        }
+        let k = self.b2.len();
+        logits.clear();
+        logits.resize(k, 0.0);
+        for (&x, row) in h.iter().zip(self.w2t.chunks_exact(k)) {
+            for (a, &w) in logits.iter_mut().zip(row) {
+                *a += w * x;
+            }
+        }
+        for (a, &b) in logits.iter_mut().zip(&self.b2) {
+            *a += b;
+        }
+    }
+
+    /// [`DenseT::forward`] compiled for AVX2 (no FMA: the same bits).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn forward_avx2(
+        &self,
+        e: &[f32],
+        group: RoleGroup,
+        h: &mut Vec<f32>,
+        logits: &mut Vec<f32>,
+    ) {
+        self.forward(e, group, h, logits)
+    }
 }
 
 impl Ensemble {
     /// Interleave `members` (at least one, all of one shape).
-    pub fn new(mut members: Vec<QuantizedNetwork>) -> Ensemble {
+    pub fn new(members: Vec<QuantizedNetwork>) -> Ensemble {
         let dims = members[0].dims;
         let (k, d, rows) = (members.len(), dims.dim, dims.buckets as usize);
         let mut emb = Vec::with_capacity(rows * k * d);
@@ -341,16 +419,12 @@ impl Ensemble {
                 scale.push(m.scale[r]);
             }
         }
-        for m in &mut members {
-            m.emb = Vec::new();
-            m.scale = Vec::new();
-        }
         Ensemble {
             dims,
             members: k,
             emb,
             scale,
-            dense: members,
+            dense: members.iter().map(DenseT::new).collect(),
         }
     }
 
@@ -423,10 +497,21 @@ impl Ensemble {
                 }
             }
             mean.iter_mut().for_each(|x| *x = 0.0);
+            let inv = 1.0 / count as f32;
             for (net, e) in self.dense.iter().zip(pooled.chunks_exact(d)) {
                 scratch.e.clear();
-                scratch.e.extend_from_slice(e);
-                net.mean_and_tail(count, group, scratch);
+                scratch.e.extend(e.iter().map(|x| x * inv));
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2 (checked just above).
+                    unsafe {
+                        net.forward_avx2(&scratch.e, group, &mut scratch.h, &mut scratch.logits)
+                    };
+                } else {
+                    net.forward(&scratch.e, group, &mut scratch.h, &mut scratch.logits);
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                net.forward(&scratch.e, group, &mut scratch.h, &mut scratch.logits);
                 for (m, &l) in mean.iter_mut().zip(&scratch.logits) {
                     *m += l * inv_k;
                 }
@@ -583,6 +668,41 @@ mod tests {
         // SAFETY: AVX2 is present (checked above).
         unsafe { dequantize_add_avx2(&mut b, &q, &scale, d) };
         assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+
+    #[test]
+    fn the_transposed_dense_layers_give_the_same_bits() {
+        let dims = Dims {
+            buckets: 64,
+            dim: 32,
+            hidden: 64,
+            heads: 20,
+        };
+        let mut rng = SplitMix64::new(11);
+        let mut net = Network::new(dims, &mut rng).quantize();
+        net.role.iter_mut().for_each(|r| *r = rng.next_f32() - 0.5);
+        net.b1.iter_mut().for_each(|b| *b = rng.next_f32() - 0.5);
+        let dense = DenseT::new(&net);
+        for _ in 0..50 {
+            let e: Vec<f32> = (0..dims.dim).map(|_| rng.next_f32() - 0.5).collect();
+            for group in [RoleGroup::Direct, RoleGroup::Output, RoleGroup::Untrusted] {
+                let (mut h0, mut l0, mut h1, mut l1) = (vec![], vec![], vec![], vec![]);
+                dense_tail(
+                    &dims, &e, &net.w1, &net.b1, &net.role, group, &net.w2, &net.b2, &mut h0,
+                    &mut l0,
+                );
+                dense.forward(&e, group, &mut h1, &mut l1);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&h0), bits(&h1));
+                assert_eq!(bits(&l0), bits(&l1));
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 is present (checked above).
+                    unsafe { dense.forward_avx2(&e, group, &mut h1, &mut l1) };
+                    assert_eq!(bits(&l0), bits(&l1));
+                }
+            }
+        }
     }
 
     #[test]
