@@ -2,8 +2,9 @@
 //! injection) and harm (an overall `harmful` probability plus one probability per hazard
 //! category), for prompts, model responses and third-party documents.
 //!
-//! This is the fast tier: hashed word and character n-grams into a small embedding-bag network
-//! (see [`model`]), well under a millisecond for a short text on one core. The default weights are
+//! This is the fast tier: hashed word and character n-grams into a cross-fitted ensemble of small
+//! embedding-bag networks (see [`model`] and [`train::training_examples`]), well under a
+//! millisecond for a short text on one core. The default weights are
 //! committed under `models/guard/` and embedded in the library, so [`Classifier::embedded`] needs
 //! no file and no dataset:
 //!
