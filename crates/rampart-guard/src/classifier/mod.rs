@@ -174,14 +174,22 @@ impl Classifier {
     pub fn embedded() -> Result<&'static Classifier, ClassifierError> {
         static MODEL: OnceLock<Result<Classifier, String>> = OnceLock::new();
         MODEL
-            .get_or_init(|| Classifier::from_bytes(DEFAULT_MODEL_BYTES).map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                model::from_static_bytes(DEFAULT_MODEL_BYTES)
+                    .and_then(|(header, net)| Classifier::from_parts(header, net))
+                    .map_err(|e| e.to_string())
+            })
             .as_ref()
             .map_err(|e| ClassifierError::InvalidModel(e.clone()))
     }
 
     /// Parse a model file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ClassifierError> {
-        let (header, members) = model::from_bytes(bytes)?;
+        let (header, net) = model::from_bytes(bytes)?;
+        Classifier::from_parts(header, net)
+    }
+
+    fn from_parts(header: ModelHeader, net: Ensemble) -> Result<Classifier, ClassifierError> {
         if header.heads.len() != HEADS.len() || header.heads.iter().zip(HEADS).any(|(a, b)| a != b)
         {
             return Err(ClassifierError::InvalidModel(format!(
@@ -198,7 +206,7 @@ impl Classifier {
             .collect::<Result<_, _>>()?;
         Ok(Classifier {
             header,
-            net: Ensemble::new(members),
+            net,
             categories,
         })
     }

@@ -15,8 +15,10 @@
 //! moves much less, and is better than the typical single run.
 //!
 //! File layout (little endian): `RAMPARTG`, format version (u32), header length (u32), JSON
-//! [`ModelHeader`], the weights of each member in turn (i8 embedding, f32 row scales, f32 dense
-//! layers), and a SHA-256 of everything before it.
+//! [`ModelHeader`], the embedding (i8, `buckets × members × dim`: row `r` of every member side by
+//! side, the layout inference reads, so the embedded model's rows are used in place), the row
+//! scales (f32, `buckets × members`), each member's dense layers in turn (f32: role biases, W1,
+//! b1, W2, b2), and a SHA-256 of everything before it.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,8 +27,9 @@ use super::ClassifierError;
 use super::features::{RoleGroup, TokenFeatures};
 
 const MAGIC: &[u8; 8] = b"RAMPARTG";
-/// Version of the file layout; bump when the weights section changes shape.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the file layout; bump when the weights section changes shape (2: several
+/// networks, rows interleaved).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Shape of a network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,22 +297,6 @@ impl QuantizedNetwork {
             *a += s * q as f32;
         }
     }
-
-    fn write_weights(&self, out: &mut Vec<u8>) {
-        out.extend(self.emb.iter().map(|&q| q as u8));
-        for v in [
-            &self.scale,
-            &self.role,
-            &self.w1,
-            &self.b1,
-            &self.w2,
-            &self.b2,
-        ] {
-            for x in v.iter() {
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-        }
-    }
 }
 
 /// The networks of a model file, evaluated together. Their embedding rows are interleaved (row
@@ -320,8 +307,9 @@ impl QuantizedNetwork {
 pub struct Ensemble {
     pub dims: Dims,
     members: usize,
-    /// `buckets × members × dim`.
-    emb: Vec<i8>,
+    /// `buckets × members × dim` i8 values stored as bytes: borrowed from the embedded model
+    /// file, or owned.
+    emb: std::borrow::Cow<'static, [u8]>,
     /// `buckets × members`.
     scale: Vec<f32>,
     /// Each member's dense layers, transposed.
@@ -345,7 +333,25 @@ struct DenseT {
 
 impl DenseT {
     fn new(net: &QuantizedNetwork) -> DenseT {
-        let (d, hd, k) = (net.dims.dim, net.dims.hidden, net.dims.heads);
+        DenseT::from_layers(
+            net.dims,
+            net.role.clone(),
+            &net.w1,
+            net.b1.clone(),
+            &net.w2,
+            net.b2.clone(),
+        )
+    }
+
+    fn from_layers(
+        dims: Dims,
+        role: Vec<f32>,
+        w1: &[f32],
+        b1: Vec<f32>,
+        w2: &[f32],
+        b2: Vec<f32>,
+    ) -> DenseT {
+        let (d, hd, k) = (dims.dim, dims.hidden, dims.heads);
         let transpose = |m: &[f32], rows: usize, cols: usize| -> Vec<f32> {
             let mut t = vec![0f32; rows * cols];
             for r in 0..rows {
@@ -356,11 +362,11 @@ impl DenseT {
             t
         };
         DenseT {
-            w1t: transpose(&net.w1, hd, d),
-            b1: net.b1.clone(),
-            role: net.role.clone(),
-            w2t: transpose(&net.w2, k, hd),
-            b2: net.b2.clone(),
+            w1t: transpose(w1, hd, d),
+            b1,
+            role,
+            w2t: transpose(w2, k, hd),
+            b2,
         }
     }
 
@@ -415,14 +421,14 @@ impl Ensemble {
         let mut scale = Vec::with_capacity(rows * k);
         for r in 0..rows {
             for m in &members {
-                emb.extend_from_slice(&m.emb[r * d..(r + 1) * d]);
+                emb.extend(m.emb[r * d..(r + 1) * d].iter().map(|&q| q as u8));
                 scale.push(m.scale[r]);
             }
         }
         Ensemble {
             dims,
             members: k,
-            emb,
+            emb: std::borrow::Cow::Owned(emb),
             scale,
             dense: members.iter().map(DenseT::new).collect(),
         }
@@ -522,12 +528,13 @@ impl Ensemble {
     }
 }
 
-/// `acc[m·d + c] += scale[m] · q[m·d + c]`: the dequantising sum of one interleaved row.
+/// `acc[m·d + c] += scale[m] · q[m·d + c]` (`q` holds i8 values): the dequantising sum of one
+/// interleaved row.
 #[inline(always)]
-fn dequantize_add(acc: &mut [f32], q: &[i8], scale: &[f32], d: usize) {
+fn dequantize_add(acc: &mut [f32], q: &[u8], scale: &[f32], d: usize) {
     for ((acc, q), &s) in acc.chunks_exact_mut(d).zip(q.chunks_exact(d)).zip(scale) {
         for (a, &q) in acc.iter_mut().zip(q) {
-            *a += s * q as f32;
+            *a += s * (q as i8) as f32;
         }
     }
 }
@@ -538,7 +545,7 @@ fn dequantize_add(acc: &mut [f32], q: &[i8], scale: &[f32], d: usize) {
 /// must not depend on the CPU that trained them).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn dequantize_add_avx2(acc: &mut [f32], q: &[i8], scale: &[f32], d: usize) {
+unsafe fn dequantize_add_avx2(acc: &mut [f32], q: &[u8], scale: &[f32], d: usize) {
     dequantize_add(acc, q, scale, d)
 }
 
@@ -551,24 +558,77 @@ pub fn to_bytes(header: &ModelHeader, members: &[QuantizedNetwork]) -> Vec<u8> {
         ..header.clone()
     };
     let json = serde_json::to_vec_pretty(&header).expect("model header serialises");
-    let per_member = members
-        .first()
-        .map_or(0, |m| m.emb.len() + m.scale.len() * 4);
-    let mut out = Vec::with_capacity(per_member * members.len() + json.len() + 64);
+    let (d, rows) = (header.dims.dim, header.dims.buckets as usize);
+    let mut out = Vec::with_capacity(rows * (d + 4) * members.len() + json.len() + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
     out.extend_from_slice(&json);
+    for r in 0..rows {
+        for m in members {
+            out.extend(m.emb[r * d..(r + 1) * d].iter().map(|&q| q as u8));
+        }
+    }
+    let mut floats = |v: &[f32]| {
+        for x in v {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    };
+    for r in 0..rows {
+        for m in members {
+            floats(&[m.scale[r]]);
+        }
+    }
     for m in members {
-        m.write_weights(&mut out);
+        for v in [&m.role, &m.w1, &m.b1, &m.w2, &m.b2] {
+            floats(v);
+        }
     }
     let digest = Sha256::digest(&out);
     out.extend_from_slice(&digest);
     out
 }
 
-/// Parse a model file, checking its magic, version, hash and shapes.
-pub fn from_bytes(bytes: &[u8]) -> Result<(ModelHeader, Vec<QuantizedNetwork>), ClassifierError> {
+/// Parse a model file, checking its magic, version, hash and shapes; the embedding rows are
+/// copied.
+pub fn from_bytes(bytes: &[u8]) -> Result<(ModelHeader, Ensemble), ClassifierError> {
+    let (header, rows, scale, dense) = parse(bytes)?;
+    let emb = std::borrow::Cow::Owned(bytes[rows].to_vec());
+    Ok(ensemble(header, emb, scale, dense))
+}
+
+/// [`from_bytes`] of a file that lives as long as the program (the embedded model): the
+/// embedding rows are used where they are, not copied.
+pub fn from_static_bytes(bytes: &'static [u8]) -> Result<(ModelHeader, Ensemble), ClassifierError> {
+    let (header, rows, scale, dense) = parse(bytes)?;
+    Ok(ensemble(
+        header,
+        std::borrow::Cow::Borrowed(&bytes[rows]),
+        scale,
+        dense,
+    ))
+}
+
+fn ensemble(
+    header: ModelHeader,
+    emb: std::borrow::Cow<'static, [u8]>,
+    scale: Vec<f32>,
+    dense: Vec<DenseT>,
+) -> (ModelHeader, Ensemble) {
+    let net = Ensemble {
+        dims: header.dims,
+        members: header.members,
+        emb,
+        scale,
+        dense,
+    };
+    (header, net)
+}
+
+type Parsed = (ModelHeader, std::ops::Range<usize>, Vec<f32>, Vec<DenseT>);
+
+/// The header, where the embedding rows are in `bytes`, the row scales and the dense layers.
+fn parse(bytes: &[u8]) -> Result<Parsed, ClassifierError> {
     let bad = |why: String| ClassifierError::InvalidModel(why);
     if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
         return Err(bad(
@@ -606,42 +666,38 @@ pub fn from_bytes(bytes: &[u8]) -> Result<(ModelHeader, Vec<QuantizedNetwork>), 
     if header.members == 0 {
         return Err(bad("the header lists no networks (members = 0)".into()));
     }
-    let rows = dims.buckets as usize;
-    let mut rest = &body[16 + hlen..];
-    let mut take = |n: usize| -> Result<&[u8], ClassifierError> {
-        if rest.len() < n {
+    let (k, rows) = (header.members, dims.buckets as usize);
+    let mut at = 16 + hlen;
+    let mut take = |n: usize| -> Result<std::ops::Range<usize>, ClassifierError> {
+        if body.len() - at < n {
             return Err(bad(
                 "weights section is shorter than the header's dims".into()
             ));
         }
-        let (a, b) = rest.split_at(n);
-        rest = b;
-        Ok(a)
+        at += n;
+        Ok(at - n..at)
     };
-    let mut members = Vec::with_capacity(header.members);
-    for _ in 0..header.members {
-        let emb = take(rows * dims.dim)?.iter().map(|&b| b as i8).collect();
-        let mut floats = |n: usize| -> Result<Vec<f32>, ClassifierError> {
-            Ok(take(n * 4)?
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-                .collect())
-        };
-        members.push(QuantizedNetwork {
-            dims,
-            emb,
-            scale: floats(rows)?,
-            role: floats(RoleGroup::COUNT * dims.hidden)?,
-            w1: floats(dims.hidden * dims.dim)?,
-            b1: floats(dims.hidden)?,
-            w2: floats(dims.heads * dims.hidden)?,
-            b2: floats(dims.heads)?,
-        });
+    let emb = take(rows * k * dims.dim)?;
+    let mut floats = |n: usize| -> Result<Vec<f32>, ClassifierError> {
+        Ok(body[take(n * 4)?]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect())
+    };
+    let scale = floats(rows * k)?;
+    let mut dense = Vec::with_capacity(k);
+    for _ in 0..k {
+        let role = floats(RoleGroup::COUNT * dims.hidden)?;
+        let w1 = floats(dims.hidden * dims.dim)?;
+        let b1 = floats(dims.hidden)?;
+        let w2 = floats(dims.heads * dims.hidden)?;
+        let b2 = floats(dims.heads)?;
+        dense.push(DenseT::from_layers(dims, role, &w1, b1, &w2, b2));
     }
-    if !rest.is_empty() {
+    if at != body.len() {
         return Err(bad("trailing bytes after the weights".into()));
     }
-    Ok((header, members))
+    Ok((header, emb, scale, dense))
 }
 
 #[cfg(test)]
@@ -658,9 +714,7 @@ mod tests {
         }
         let mut rng = SplitMix64::new(3);
         let (k, d) = (5, 32);
-        let q: Vec<i8> = (0..k * d)
-            .map(|_| (rng.below(255) as i32 - 127) as i8)
-            .collect();
+        let q: Vec<u8> = (0..k * d).map(|_| rng.below(256) as u8).collect();
         let scale: Vec<f32> = (0..k).map(|_| rng.next_f32() * 0.01).collect();
         let start: Vec<f32> = (0..k * d).map(|_| rng.next_f32() - 0.5).collect();
         let (mut a, mut b) = (start.clone(), start);
