@@ -861,10 +861,7 @@ mod tests {
                     *o = Complex32::new(re, im);
                 }
             });
-            let row_fft = plan(w, false);
-            let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
-            z.par_chunks_mut(w * per_task)
-                .for_each(|rows| row_fft.process(rows));
+            super::super::rows_fft(&mut z, w, false);
             // Unpack the two real rows' spectra, non-negative frequencies only, transposed so each
             // column is contiguous: cols[kx * h + ky].
             let mut cols = vec![zero; wh * h];
@@ -878,10 +875,7 @@ mod tests {
                     col[2 * j + 1] = Complex32::new(d.im * 0.5, -d.re * 0.5);
                 }
             });
-            let col_fft = plan(h, false);
-            let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
-            cols.par_chunks_mut(h * per_task)
-                .for_each(|c| col_fft.process(c));
+            super::super::rows_fft(&mut cols, h, false);
             let mut power = vec![0f32; w * h];
             power.par_chunks_mut(w).enumerate().for_each(|(ky, row)| {
                 let mirror = (h - ky) % h;
@@ -907,10 +901,7 @@ mod tests {
                     *c = Complex32::new(f[ky * w + kx], 0.0);
                 }
             });
-            let col_ifft = plan(h, true);
-            let per_task = wh.div_ceil(4 * rayon::current_num_threads()).max(1);
-            cols.par_chunks_mut(h * per_task)
-                .for_each(|c| col_ifft.process(c));
+            super::super::rows_fft(&mut cols, h, true);
             // Each output row is Hermitian in kx; two rows share one complex inverse transform.
             let mut z = vec![zero; w * hh];
             z.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
@@ -925,10 +916,7 @@ mod tests {
                     *o = Complex32::new(a.re - b.im, a.im + b.re);
                 }
             });
-            let row_ifft = plan(w, true);
-            let per_task = hh.div_ceil(4 * rayon::current_num_threads()).max(1);
-            z.par_chunks_mut(w * per_task)
-                .for_each(|rows| row_ifft.process(rows));
+            super::super::rows_fft(&mut z, w, true);
             let mut out = vec![0f32; w * h];
             out.par_chunks_mut(2 * w)
                 .zip(z.par_chunks(w))
