@@ -9,10 +9,10 @@
 //! The role enters after the bag, inside the non-linearity, so that the same words can mean
 //! "request" from a user and "injection" inside a document.
 //!
-//! A model file holds one or more such networks of the same shape (an ensemble, trained from
-//! different seeds on the same data): their logits are averaged window by window. One training
-//! run of this small model moves its held-out numbers by several points; the mean of a few runs
-//! moves much less, and is better than the typical single run.
+//! A model file holds one or more such networks of the same shape (an ensemble, cross-fitted: see
+//! [`super::train::training_examples`]): their logits are averaged window by window. One
+//! training run of this small model moves its held-out numbers by several points; the ensemble's
+//! move much less, and are better than the typical single run's.
 //!
 //! File layout (little endian): `RAMPARTG`, format version (u32), header length (u32), JSON
 //! [`ModelHeader`], the embedding (i8, `buckets × members × dim`: row `r` of every member side by
@@ -432,11 +432,6 @@ impl Ensemble {
             scale,
             dense: members.iter().map(DenseT::new).collect(),
         }
-    }
-
-    /// Number of networks.
-    pub fn members(&self) -> usize {
-        self.members
     }
 
     /// Adds embedding row `f` of every member, dequantised, to `acc` (`members × dim`).
