@@ -94,7 +94,7 @@ pub fn fold(text: &str) -> String {
 /// Split normalised text into tokens: runs of alphanumeric characters (apostrophes inside words
 /// kept), and single punctuation characters (brackets, `#`, `:` carry jailbreak formatting).
 /// Scripts written without spaces (CJK) produce long runs, which are cut into pieces of
-/// [`MAX_WORD_CHARS`] characters.
+/// `MAX_WORD_CHARS` characters.
 pub fn tokenize(norm: &str) -> Vec<&str> {
     let mut tokens = Vec::new();
     let mut start: Option<usize> = None;

@@ -26,7 +26,7 @@
 //! Every match has a [`PiiKind`] (stable snake_case id), a byte span into the scanned text, a
 //! score and a detail that never quotes the value. [`redact`] replaces matches with placeholders
 //! (`[EMAIL]`, numbered `[EMAIL_1]`), masks (`****1111`) or salted hashes, and reports where each
-//! replacement went. [`PiiDetector`] is the guard [`Detector`](crate::Detector): it scans the
+//! replacement went. [`PiiDetector`] is the guard [`Detector`]: it scans the
 //! input and its normalised form (fullwidth digits, zero-width characters inside an address) and
 //! reports spans in the original text.
 //!
