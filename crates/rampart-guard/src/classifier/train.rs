@@ -494,8 +494,8 @@ pub fn train(
     Ok((Classifier::from_bytes(&bytes)?, bytes))
 }
 
-/// Training seed of ensemble member `m`: the run's seed for the first, so that a one-member model
-/// and the first member of an ensemble are the same network.
+/// Training seed of ensemble member `m`: the run's seed for the first, so that a one-member run
+/// trains with exactly the seed it was given (and reproduces models from before ensembles).
 fn member_seed(seed: u64, m: usize) -> u64 {
     seed.wrapping_add((m as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
