@@ -130,19 +130,11 @@ impl Acf {
         // Keep only mid frequencies: resampling (rotation, resizing) leaves periodic
         // interpolation artefacts near Nyquist whose autocorrelation peaks would crowd out the
         // tile's lattice; the 2-pixel chips keep most of their energy below 0.3 cycles/pixel.
-        let band = |i: usize, n: usize| {
-            let f = if i <= n / 2 {
-                i as f32
-            } else {
-                i as f32 - n as f32
-            };
-            f / n as f32
-        };
-        let fx2: Vec<f32> = (0..wh).map(|i| band(i, w).powi(2)).collect();
+        let fx2: Vec<f32> = (0..wh).map(|i| frequency(i, w).powi(2)).collect();
         // JPEG's 8x8 block grid puts lines at multiples of 1/8 cycle/pixel on either axis;
         // notch them or their lattice of peaks drowns the tile's after a rotation.
         let on_grid = |i: usize, n: usize| {
-            let f = band(i, n);
+            let f = frequency(i, n);
             let k = (f * 8.0).round();
             NOTCH_JPEG && k != 0.0 && (f - k / 8.0).abs() * n as f32 <= 1.5
         };
@@ -152,7 +144,7 @@ impl Acf {
             .par_chunks_mut(wh)
             .enumerate()
             .for_each_init(Vec::new, |l, (ky, row)| {
-                let fy2 = band(ky, h).powi(2);
+                let fy2 = frequency(ky, h).powi(2);
                 let grid_y = on_grid(ky, h);
                 // The vertical half of the box mean, summed in the same order as
                 // `box_mean_wrapped`.
@@ -373,6 +365,16 @@ fn round_i32(x: f64) -> i32 {
 
 /// Radius of the box whose mean whitens the power spectrum.
 const BOX_RADIUS: usize = 4;
+
+/// Signed frequency, in cycles per pixel, of bin `i` of an `n`-point transform.
+fn frequency(i: usize, n: usize) -> f32 {
+    let f = if i <= n / 2 {
+        i as f32
+    } else {
+        i as f32 - n as f32
+    };
+    f / n as f32
+}
 
 /// Transforms every row (`len` values) of `data` in place.
 fn rows_fft(data: &mut [Complex32], len: usize, inverse: bool) {
@@ -1006,17 +1008,9 @@ mod tests {
             }
             let power = reference::power_spectrum_real(&buf, w, h);
             let local = box_mean_wrapped(&power, w, h, BOX_RADIUS);
-            let band = |i: usize, n: usize| {
-                let f = if i <= n / 2 {
-                    i as f32
-                } else {
-                    i as f32 - n as f32
-                };
-                f / n as f32
-            };
             let white: Vec<f32> = (0..w * h)
                 .map(|i| {
-                    let f2 = band(i % w, w).powi(2) + band(i / w, h).powi(2);
+                    let f2 = frequency(i % w, w).powi(2) + frequency(i / w, h).powi(2);
                     let keep = (0.01 * 0.01..=BAND_MAX * BAND_MAX).contains(&f2);
                     if keep {
                         power[i] / (local[i] + 1e-12)
