@@ -302,7 +302,7 @@ impl SentenceEncoder {
 
         if !todo.is_empty() {
             let todo_texts: Vec<&str> = todo.iter().map(|&i| texts[i].as_ref()).collect();
-            let vectors = self.pool.install(|| self.encode_uncached(&todo_texts))?;
+            let vectors = self.on_pool(|| self.encode_uncached(&todo_texts))?;
             let mut cache = self
                 .cache
                 .as_ref()
@@ -323,6 +323,24 @@ impl SentenceEncoder {
         out.into_iter().collect::<Option<Vec<_>>>().ok_or_else(|| {
             LlmError::Local("sentence encoder: internal error: a text was left unencoded".into())
         })
+    }
+
+    /// Runs `f` on the encoder's pool. Called from a worker of another rayon pool (a caller's
+    /// `par_iter`), `install` would let that worker run other jobs of its own pool while it
+    /// waits: each of them may call the encoder again and wait in turn, one stack frame on top of
+    /// the other, until the stack overflows. A plain thread that only waits avoids that.
+    fn on_pool<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        let foreign_worker =
+            rayon::current_thread_index().is_some() && self.pool.current_thread_index().is_none();
+        if foreign_worker {
+            std::thread::scope(|s| {
+                s.spawn(|| self.pool.install(f))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        } else {
+            self.pool.install(f)
+        }
     }
 
     /// Embeds one text; see [`encode`](Self::encode).

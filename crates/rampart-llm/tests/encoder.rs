@@ -205,3 +205,35 @@ fn a_missing_model_says_how_to_fetch_it() {
         "{msg}"
     );
 }
+
+#[test]
+fn calls_from_another_rayon_pool_do_not_pile_up_on_its_stack() {
+    use rayon::prelude::*;
+    // Waiting inside `install` from a foreign pool's worker runs that pool's other jobs on the
+    // same stack; with a small stack, many such calls overflowed it (a guard scoring in
+    // parallel, each text calling the encoder).
+    let enc = SentenceEncoder::load_with(
+        &model_dir(),
+        &EncoderConfig {
+            cache_capacity: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .stack_size(256 * 1024)
+        .build()
+        .unwrap();
+    let texts: Vec<String> = (0..96)
+        .map(|i| format!("a short sentence about gardening, number {i}"))
+        .collect();
+    let out: Vec<Vec<f32>> = pool.install(|| {
+        texts
+            .par_iter()
+            .map(|t| enc.encode_one(t).unwrap())
+            .collect()
+    });
+    assert_eq!(out.len(), texts.len());
+    assert!(out.iter().all(|v| v.len() == enc.dim()));
+}
