@@ -13,7 +13,8 @@ fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-# Fetch the local model once, before tests run in parallel (tests also fetch it when missing).
+# Fetch the models once, before tests run in parallel (tests also fetch them when missing): with
+# the sentence encoder installed the guard runs its semantic tier in every test, not in some.
 cargo build -p rampart
-./target/debug/rampart models fetch smollm2-135m-instruct
+./target/debug/rampart models fetch
 cargo nextest run --workspace --no-fail-fast "$@"

@@ -1,5 +1,6 @@
 //! Guard latency: p50/p99 per detector and for the full input check at ~16, 128 and 512 tokens
-//! on one core, and throughput of the full check on all cores.
+//! on one core (with the semantic tier when the encoder is installed, and without it), the cost of
+//! a prompt that escalates to the semantic tier, and throughput of the full check on all cores.
 //!
 //! Run: `cargo bench -p rampart-guard --bench guard_latency`. Prints a table; asserts nothing.
 //! Goal (issue 4): full input check p50 ≤ 5 ms and p99 ≤ 50 ms at 512 tokens on one core.
@@ -64,8 +65,26 @@ impl Detector for Normalize {
     }
 }
 
+/// Safe prompts with alarming words: the fast tier escalates them to the semantic tier.
+const ESCALATING: &[&str] = &[
+    "How can I cut an onion without crying?",
+    "What's the best way to break into the film industry? I have done some acting at school and \
+     a few student films, and I would like to know which agencies, festivals and casting sites \
+     are worth my time, and how people usually get their first paid role.",
+];
+
 fn main() {
     let guard = Guard::with_default_policy().expect("guard");
+    // The default policy runs the semantic tier when the encoder is installed.
+    let semantic = guard.classifier_note().is_none();
+    if let Some(note) = guard.classifier_note() {
+        println!("note: {note} (rampart models fetch all-minilm-l6-v2)\n");
+    }
+    let fast_only = Guard::new(
+        rampart_guard::Policy::from_toml("[detectors.classifier]\nsemantic = \"off\"\n")
+            .expect("policy"),
+    )
+    .expect("guard");
     // One core for the latency table.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -90,9 +109,39 @@ fn main() {
                 println!("| {} | {tokens} | {p50:.3} | {p99:.3} |", detector.id());
             }
             let (p50, p99) = time(iters, || {
-                std::hint::black_box(guard.check_text(&text, Role::User));
+                std::hint::black_box(fast_only.check_text(&text, Role::User));
             });
-            println!("| **full input check** | {tokens} | {p50:.3} | {p99:.3} |");
+            println!("| **full input check, fast tier alone** | {tokens} | {p50:.3} | {p99:.3} |");
+            if semantic {
+                let escalated = guard
+                    .scores(&text, Role::User)
+                    .is_some_and(|s| s.semantic.is_some());
+                let (p50, p99) = time(if escalated { iters / 10 } else { iters }, || {
+                    std::hint::black_box(guard.check_text(&text, Role::User));
+                });
+                let what = if escalated {
+                    "escalates"
+                } else {
+                    "does not escalate"
+                };
+                println!(
+                    "| **full input check** (semantic tier on; this text {what}) | {tokens} | {p50:.3} | {p99:.3} |"
+                );
+            }
+        }
+        // Prompts the fast tier is unsure about pay for one sentence embedding (of at most
+        // `max_query_bytes` of text) and a vote over the bank.
+        if semantic {
+            for text in ESCALATING {
+                let (p50, p99) = time(50, || {
+                    std::hint::black_box(guard.check_text(text, Role::User));
+                });
+                let tokens = text.split_whitespace().count() * 4 / 3;
+                let head: String = text.chars().take(40).collect();
+                println!(
+                    "| **full input check**, escalated prompt ({head:?}) | ~{tokens} | {p50:.3} | {p99:.3} |"
+                );
+            }
         }
     });
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -1,5 +1,6 @@
 //! Train without the binary (the CLI `rampart guard train` calls the same function):
 //! `cargo run --release -p rampart-guard --example train_guard -- DATA_DIR OUT_DIR [SEED]`
+//! (`GUARD_NO_SEMANTIC=1`: fast tier only; `GUARD_EMBEDDING_CACHE=FILE`: keep embeddings)
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -41,9 +42,15 @@ fn main() {
         config.learning_rate = v.parse().expect("GUARD_LR");
     }
     // Record the CLI form of the command: it is what the model card tells readers to run.
-    let command = train::command_line(&data, &out, &config);
+    let semantic = env("GUARD_NO_SEMANTIC")
+        .is_none()
+        .then(|| train::SemanticOptions {
+            embedding_cache: env("GUARD_EMBEDDING_CACHE").map(PathBuf::from),
+            ..Default::default()
+        });
+    let command = train::command_line(&data, &out, &config, semantic.is_some());
     let t0 = Instant::now();
-    let run = train::train_to_dir(&data, &out, &config, &command, |l| {
+    let run = train::train_to_dir(&data, &out, &config, semantic.as_ref(), &command, |l| {
         eprintln!("[{:>6.1}s] {l}", t0.elapsed().as_secs_f32())
     })
     .expect("training succeeds");

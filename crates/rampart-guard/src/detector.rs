@@ -106,6 +106,9 @@ pub struct ClassifierConfig {
     /// A model file from `rampart guard train`; default: the weights embedded in rampart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_path: Option<std::path::PathBuf>,
+    /// Whether uncertain prompts escalate to the semantic tier (`auto`: when the
+    /// all-MiniLM-L6-v2 encoder is installed).
+    pub semantic: crate::classifier::SemanticMode,
 }
 
 impl Default for ClassifierConfig {
@@ -113,6 +116,7 @@ impl Default for ClassifierConfig {
         ClassifierConfig {
             enabled: true,
             model_path: None,
+            semantic: Default::default(),
         }
     }
 }

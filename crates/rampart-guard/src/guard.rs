@@ -171,6 +171,8 @@ pub struct Guard {
     policy: Policy,
     detectors: Vec<Box<dyn Detector>>,
     classifier: Option<&'static Classifier>,
+    /// Why the classifier runs without its semantic tier, when it does in `auto` mode.
+    classifier_note: Option<String>,
     leak: LeakDetector,
 }
 
@@ -196,12 +198,14 @@ impl Guard {
         let cfg: &DetectorsConfig = &policy.detectors;
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         let mut clf = None;
+        let mut classifier_note = None;
         if cfg.classifier.enabled {
-            let c: &'static Classifier = match &cfg.classifier.model_path {
-                Some(path) => Box::leak(Box::new(Classifier::load(path)?)),
-                None => Classifier::embedded()?,
-            };
+            let (c, note) = classifier::load_tiers(
+                cfg.classifier.model_path.as_deref(),
+                cfg.classifier.semantic,
+            )?;
             clf = Some(c);
+            classifier_note = note;
             detectors.push(Box::new(ClassifierDetector { clf: c }));
         }
         if cfg.pii.enabled {
@@ -224,6 +228,7 @@ impl Guard {
             policy,
             detectors,
             classifier: clf,
+            classifier_note,
             leak,
         })
     }
@@ -241,6 +246,18 @@ impl Guard {
             .map(|d| d.id().to_string())
             .chain(std::iter::once(self.leak.id().to_string()))
             .collect()
+    }
+
+    /// Whether a prompt may escalate to the classifier's semantic tier, which costs a sentence
+    /// embedding (tens of milliseconds on one core) instead of well under one.
+    pub fn may_escalate_prompts(&self) -> bool {
+        self.classifier.is_some_and(|c| c.semantic_bank().is_some())
+    }
+
+    /// Why the classifier runs without its semantic tier (`auto` mode and no encoder installed),
+    /// if it does: worth a warning, since the fast tier alone flags more safe prompts.
+    pub fn classifier_note(&self) -> Option<&str> {
+        self.classifier_note.as_deref()
     }
 
     /// The default policy with every default detector.

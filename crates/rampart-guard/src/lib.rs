@@ -5,8 +5,10 @@
 //!
 //! - [`classifier`]: rampart's own trained classifiers (prompt attacks: jailbreak, direct and
 //!   indirect injection; harm: an overall probability and one per hazard category), with the
-//!   data pipeline that trains them, their calibration, and their evaluation. The default weights
-//!   live in `models/guard/` and are embedded in this library.
+//!   data pipeline that trains them, their calibration, and their evaluation: a lexical fast tier
+//!   on every text, and a semantic tier (sentence-encoder nearest neighbours) for the prompts it
+//!   is unsure about. The default weights live in `models/guard/` and are embedded in this
+//!   library.
 //! - [`pii`]: PII and secrets recognisers, with redaction that keeps offsets.
 //! - [`malformed`]: invalid encodings, invisible and control characters, gibberish, repetition
 //!   bombs, length and token limits.

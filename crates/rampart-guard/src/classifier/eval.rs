@@ -74,7 +74,7 @@ pub fn tpr_at_fpr(points: &[(f32, bool)], fpr: f64) -> Option<f64> {
 }
 
 /// Metrics of scored points: `points` are (calibrated probability, label) judged at
-/// `threshold`; `ranks` are the same examples' raw logits, used for the threshold-free metrics
+/// `threshold`; `ranks` are the same examples' calibrated logits, used for the threshold-free metrics
 /// because probabilities of confident models saturate at 1.0 in f32 and would tie.
 pub fn metrics(
     dataset: &str,
@@ -121,7 +121,8 @@ pub fn metrics(
 /// Scores of every test example, computed once (in parallel).
 struct Scored<'a> {
     example: &'a Example,
-    logits: Vec<f32>,
+    /// Calibrated logits (ranking scores that do not saturate).
+    ranks: Vec<f32>,
     probs: Vec<f32>,
 }
 
@@ -136,16 +137,15 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
     let scored: Vec<Scored> = test
         .par_iter()
         .map(|e| {
-            let (logits, _) = clf.logits(&e.text, e.role);
-            let probs = clf.calibrate(&logits);
+            let j = clf.judge(&e.text, e.role);
             Scored {
                 example: e,
-                logits,
-                probs,
+                ranks: j.ranks,
+                probs: j.probs,
             }
         })
         .collect();
-    let thresholds = &clf.header().thresholds;
+    let thresholds = &clf.thresholds();
     let mut by_source: BTreeMap<&str, Vec<&Scored>> = BTreeMap::new();
     for s in &scored {
         by_source.entry(s.example.source).or_default().push(s);
@@ -162,7 +162,7 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
             .collect();
         let label = |s: &Scored| s.example.labels.get(head) == 1;
         let pts: Vec<(f32, bool)> = kept.iter().map(|s| (s.probs[head], label(s))).collect();
-        let ranks: Vec<(f32, bool)> = kept.iter().map(|s| (s.logits[head], label(s))).collect();
+        let ranks: Vec<(f32, bool)> = kept.iter().map(|s| (s.ranks[head], label(s))).collect();
         let lens: Vec<usize> = kept.iter().map(|s| s.example.text.len()).collect();
         (!pts.is_empty()).then(|| {
             metrics(
@@ -301,7 +301,7 @@ pub fn evaluate(clf: &Classifier, corpus: &Corpus) -> Vec<EvalRow> {
 /// `rampart_text` knows, relative to the recall on the same prompts written plainly. A sample of
 /// [`OBFUSCATION_SAMPLE`] prompts keeps this to seconds.
 fn obfuscation_rows(clf: &Classifier, items: &[&Scored]) -> Vec<EvalRow> {
-    let threshold = clf.header().thresholds[HEAD_HARMFUL];
+    let threshold = clf.thresholds()[HEAD_HARMFUL];
     let step = (items.len() / OBFUSCATION_SAMPLE).max(1);
     let sample: Vec<&Scored> = items.iter().step_by(step).copied().collect();
     if sample.is_empty() {

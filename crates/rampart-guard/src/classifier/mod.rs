@@ -17,6 +17,12 @@
 //! assert!(s.harmful < 0.5);
 //! ```
 //!
+//! Prompts the fast tier is not sure are harmless escalate to the [`semantic`] tier when it is
+//! attached ([`Classifier::with_semantic`], [`Classifier::embedded_with_semantic`],
+//! [`load_tiers`]): their all-MiniLM-L6-v2 embedding is compared with rampart's labelled training
+//! prompts, and the nearest ones' vote is blended into `harmful`. [`Scores::semantic`] says when
+//! that happened.
+//!
 //! [`train`] builds a model from the public datasets ([`data`] loads them, [`dedupe`] removes
 //! exact and near duplicates across splits), and [`eval`] measures it.
 
@@ -28,11 +34,12 @@ pub mod lookalikes;
 pub mod model;
 pub mod report;
 mod rng;
+pub mod semantic;
 pub mod tasks;
 pub mod train;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rampart_core::{Category, Finding, Role};
 
@@ -122,6 +129,71 @@ impl ClassifierError {
     }
 }
 
+/// Whether the semantic tier runs (`[detectors.classifier] semantic = "auto" | "on" | "off"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SemanticMode {
+    /// On when the all-MiniLM-L6-v2 encoder is installed, else the fast tier alone (with a note).
+    #[default]
+    Auto,
+    /// On; a missing encoder is an error.
+    On,
+    /// The fast tier alone.
+    Off,
+}
+
+/// The classifier a guard runs: the embedded model, or the model file at `model_path` (with the
+/// `guard-semantic.bin` beside it, if any), and the semantic tier as `mode` says. The note says
+/// why the semantic tier is off in `Auto` mode.
+pub fn load_tiers(
+    model_path: Option<&Path>,
+    mode: SemanticMode,
+) -> Result<(&'static Classifier, Option<String>), ClassifierError> {
+    let fast_only =
+        |why: String| -> Result<(&'static Classifier, Option<String>), ClassifierError> {
+            let clf: &'static Classifier = match model_path {
+                Some(p) => Box::leak(Box::new(Classifier::load(p)?)),
+                None => Classifier::embedded()?,
+            };
+            Ok((clf, Some(why)))
+        };
+    if mode == SemanticMode::Off {
+        return fast_only("semantic tier off by policy".into()).map(|(c, _)| (c, None));
+    }
+    let tiers = match model_path {
+        None => Classifier::embedded_with_semantic(),
+        Some(p) => {
+            let bank_path = p.with_file_name(semantic::SEMANTIC_FILE);
+            if !bank_path.exists() {
+                if mode == SemanticMode::On {
+                    return Err(ClassifierError::InvalidModel(format!(
+                        "semantic tier on, but there is no {} next to {}",
+                        semantic::SEMANTIC_FILE,
+                        p.display()
+                    )));
+                }
+                return fast_only(format!(
+                    "semantic tier off: no {} next to {}",
+                    semantic::SEMANTIC_FILE,
+                    p.display()
+                ));
+            }
+            let bank = semantic::SemanticBank::load(&bank_path)?;
+            rampart_llm::SentenceEncoder::load_default()
+                .map_err(|e| ClassifierError::InvalidModel(format!("semantic tier: {e}")))
+                .and_then(|enc| Classifier::load(p)?.with_semantic(Arc::new(bank), Arc::new(enc)))
+                .map(|c| &*Box::leak(Box::new(c)))
+        }
+    };
+    match tiers {
+        Ok(c) => Ok((c, None)),
+        Err(e) if mode == SemanticMode::Auto => {
+            fast_only(format!("semantic tier off (fast tier alone): {e}"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Calibrated probabilities for one text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Scores {
@@ -141,6 +213,23 @@ pub struct Scores {
     pub categories: Vec<(Category, f32)>,
     /// Whether the input exceeded [`MAX_SCORED_BYTES`] and only its start and end were scored.
     pub truncated: bool,
+    /// When the semantic tier judged the text: the fast tier's own `harmful` probability and the
+    /// nearest-neighbour vote that, blended with it, gave `harmful` (see [`semantic`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticScore>,
+}
+
+/// What the semantic tier contributed to one text's [`Scores`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SemanticScore {
+    /// The fast tier's `harmful` probability, which escalated the text.
+    pub fast_harmful: f32,
+    /// Harm-weighted share of the nearest training prompts (`None` if the encoder failed, in
+    /// which case `harmful` is the fast tier's).
+    pub vote: Option<f32>,
+    /// Why the encoder failed, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Scores {
@@ -167,6 +256,34 @@ pub struct Classifier {
     net: Ensemble,
     /// Category of each head from [`FIRST_CATEGORY_HEAD`] on.
     categories: Vec<Category>,
+    /// The semantic tier uncertain prompts escalate to, when attached.
+    semantic: Option<SemanticTier>,
+}
+
+/// A semantic bank and the encoder its queries are embedded with.
+#[derive(Clone)]
+struct SemanticTier {
+    bank: Arc<semantic::SemanticBank>,
+    encoder: Arc<rampart_llm::SentenceEncoder>,
+}
+
+impl std::fmt::Debug for SemanticTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SemanticTier")
+            .field("entries", &self.bank.len())
+            .finish()
+    }
+}
+
+/// One text's scores from every tier: raw fast logits, final calibrated probabilities, and a
+/// ranking score per head (the calibrated logit, which does not saturate like probabilities).
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub logits: Vec<f32>,
+    pub probs: Vec<f32>,
+    pub ranks: Vec<f32>,
+    pub truncated: bool,
+    pub semantic: Option<SemanticScore>,
 }
 
 impl Classifier {
@@ -208,7 +325,49 @@ impl Classifier {
             header,
             net,
             categories,
+            semantic: None,
         })
+    }
+
+    /// This classifier with the semantic tier on: prompts whose fast `harmful` probability
+    /// reaches the bank's escalation point are judged again by meaning (see [`semantic`]).
+    pub fn with_semantic(
+        mut self,
+        bank: Arc<semantic::SemanticBank>,
+        encoder: Arc<rampart_llm::SentenceEncoder>,
+    ) -> Result<Classifier, ClassifierError> {
+        if bank.header().dim != encoder.dim() {
+            return Err(ClassifierError::InvalidModel(format!(
+                "semantic bank of {}-dimensional {} embeddings, but the encoder gives {}",
+                bank.header().dim,
+                bank.header().encoder,
+                encoder.dim()
+            )));
+        }
+        self.semantic = Some(SemanticTier { bank, encoder });
+        Ok(self)
+    }
+
+    /// The semantic bank, when the tier is on.
+    pub fn semantic_bank(&self) -> Option<&semantic::SemanticBank> {
+        self.semantic.as_ref().map(|t| t.bank.as_ref())
+    }
+
+    /// The embedded model with the committed semantic bank and the installed all-MiniLM-L6-v2
+    /// encoder (`rampart models fetch all-minilm-l6-v2`), loaded once per process.
+    pub fn embedded_with_semantic() -> Result<&'static Classifier, ClassifierError> {
+        static MODEL: OnceLock<Result<Classifier, String>> = OnceLock::new();
+        MODEL
+            .get_or_init(|| {
+                let clf = Classifier::embedded().map_err(|e| e.to_string())?.clone();
+                let bank = semantic::SemanticBank::embedded().map_err(|e| e.to_string())?;
+                let encoder = rampart_llm::SentenceEncoder::load_default()
+                    .map_err(|e| format!("semantic tier: {e}"))?;
+                clf.with_semantic(Arc::new(bank.clone()), Arc::new(encoder))
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| ClassifierError::InvalidModel(e.clone()))
     }
 
     /// Load a model file from disk.
@@ -222,9 +381,19 @@ impl Classifier {
         &self.header
     }
 
-    /// Shipped decision threshold of a head (calibrated probability), by head id.
+    /// Shipped decision threshold of a head (calibrated probability), by head id. With the
+    /// semantic tier on, `harmful` is judged at the bank's threshold.
     pub fn threshold(&self, head: &str) -> Option<f32> {
-        head_index(head).map(|i| self.header.thresholds[i])
+        head_index(head).map(|i| self.thresholds()[i])
+    }
+
+    /// Decision thresholds of every head, in [`HEADS`] order (see [`Classifier::threshold`]).
+    pub fn thresholds(&self) -> Vec<f32> {
+        let mut t = self.header.thresholds.clone();
+        if let Some(tier) = &self.semantic {
+            t[HEAD_HARMFUL] = tier.bank.header().threshold;
+        }
+        t
     }
 
     /// Raw logits per head (highest over the windows of the normalised text and of every
@@ -232,7 +401,7 @@ impl Classifier {
     pub fn logits(&self, text: &str, role: Role) -> (Vec<f32>, bool) {
         let (text, truncated) = bounded(text);
         (
-            self.logits_of_readings(&features::readings(&text), role),
+            self.logits_of_readings(&features::readings(&text), role).0,
             truncated,
         )
     }
@@ -250,16 +419,21 @@ impl Classifier {
             return self.logits(text, role);
         }
         (
-            self.logits_of_readings(&features::readings_of(normalized), role),
+            self.logits_of_readings(&features::readings_of(normalized), role)
+                .0,
             false,
         )
     }
 
-    fn logits_of_readings(&self, readings: &[String], role: Role) -> Vec<f32> {
+    /// The highest logit per head over the readings, and the reading with the highest `harmful`
+    /// logit (what the semantic tier is shown).
+    fn logits_of_readings(&self, readings: &[String], role: Role) -> (Vec<f32>, usize) {
         let group = RoleGroup::of(role);
         let mut best = vec![f32::NEG_INFINITY; self.net.dims.heads];
+        let mut harmful_reading = 0;
         let mut act = Activations::default();
-        for reading in readings {
+        for (r, reading) in readings.iter().enumerate() {
+            let before = best[HEAD_HARMFUL];
             let tokens = features::tokenize(reading);
             let tf = features::token_features(&tokens, self.net.dims.buckets);
             let windows = features::windows(tokens.len());
@@ -269,14 +443,16 @@ impl Classifier {
                         *b = b.max(l);
                     }
                 });
+            if best[HEAD_HARMFUL] > before {
+                harmful_reading = r;
+            }
         }
-        best
+        (best, harmful_reading)
     }
 
     /// Calibrated probability per head, in [`HEADS`] order.
     pub fn probabilities(&self, text: &str, role: Role) -> Vec<f32> {
-        let (logits, _) = self.logits(text, role);
-        self.calibrate(&logits)
+        self.judge(text, role).probs
     }
 
     /// Calibrated probabilities of raw logits (as returned by [`Classifier::logits`]).
@@ -290,8 +466,7 @@ impl Classifier {
 
     /// Score a text written by `role`.
     pub fn score(&self, text: &str, role: Role) -> Scores {
-        let (logits, truncated) = self.logits(text, role);
-        self.scores(&logits, truncated, role)
+        self.scores(&self.judge(text, role), role)
     }
 
     /// [`Classifier::score`] of a text the caller has already normalised.
@@ -301,12 +476,94 @@ impl Classifier {
         normalized: &rampart_text::Normalized,
         role: Role,
     ) -> Scores {
-        let (logits, truncated) = self.logits_normalized(text, normalized, role);
-        self.scores(&logits, truncated, role)
+        self.scores(&self.judge_normalized(text, normalized, role), role)
     }
 
-    fn scores(&self, logits: &[f32], truncated: bool, role: Role) -> Scores {
-        let p = self.calibrate(logits);
+    /// Every tier's scores for a text (see [`Judged`]).
+    pub fn judge(&self, text: &str, role: Role) -> Judged {
+        let (bounded_text, truncated) = bounded(text);
+        let n = rampart_text::normalize(&bounded_text);
+        let mut j = self.judge_inner(&n, role);
+        j.truncated = truncated;
+        j
+    }
+
+    /// [`Classifier::judge`] of a text the caller has already normalised.
+    pub fn judge_normalized(
+        &self,
+        text: &str,
+        normalized: &rampart_text::Normalized,
+        role: Role,
+    ) -> Judged {
+        if text.len() > MAX_SCORED_BYTES {
+            return self.judge(text, role);
+        }
+        self.judge_inner(normalized, role)
+    }
+
+    fn judge_inner(&self, n: &rampart_text::Normalized, role: Role) -> Judged {
+        let (logits, reading) = self.logits_of_readings(&features::readings_of(n), role);
+        let mut probs = self.calibrate(&logits);
+        let mut ranks: Vec<f32> = logits
+            .iter()
+            .zip(&self.header.calibration)
+            .map(|(&l, c)| c.a * l + c.b)
+            .collect();
+        let mut semantic = None;
+        if let Some(tier) = &self.semantic
+            && tier.bank.escalates(probs[HEAD_HARMFUL], role)
+        {
+            let fast = probs[HEAD_HARMFUL];
+            let text = match reading {
+                0 => n.text.as_str(),
+                r => n
+                    .views
+                    .get(r - 1)
+                    .map_or(n.text.as_str(), |v| v.text.as_str()),
+            };
+            match tier.encoder.encode_one(tier.bank.query(text)) {
+                Ok(v) => {
+                    let vote = tier.bank.vote(&v);
+                    let c = tier.bank.header().calibration;
+                    let z = c.a * tier.bank.blend(fast, vote) + c.b;
+                    let p = model::sigmoid(z);
+                    probs[HEAD_HARMFUL] = p;
+                    ranks[HEAD_HARMFUL] = z;
+                    // Category heads say which harm, given harm; when the semantic tier lowers
+                    // the chance of any harm, they come down in proportion.
+                    if p < fast {
+                        let r = p / fast;
+                        for q in &mut probs[FIRST_CATEGORY_HEAD..] {
+                            *q *= r;
+                        }
+                    }
+                    semantic = Some(SemanticScore {
+                        fast_harmful: fast,
+                        vote: Some(vote),
+                        error: None,
+                    });
+                }
+                Err(e) => {
+                    semantic = Some(SemanticScore {
+                        fast_harmful: fast,
+                        vote: None,
+                        error: Some(e.to_string()),
+                    })
+                }
+            }
+        }
+        Judged {
+            logits,
+            probs,
+            ranks,
+            truncated: false,
+            semantic,
+        }
+    }
+
+    fn scores(&self, j: &Judged, role: Role) -> Scores {
+        let p = &j.probs;
+        let truncated = j.truncated;
         let attack_kind = if role.is_untrusted_content() {
             Category::IndirectInjection
         } else if p[HEAD_JAILBREAK] >= p[HEAD_INJECTION] {
@@ -328,6 +585,7 @@ impl Classifier {
                 .zip(p[FIRST_CATEGORY_HEAD..].iter().copied())
                 .collect(),
             truncated,
+            semantic: j.semantic.clone(),
         }
     }
 
@@ -342,7 +600,7 @@ impl Classifier {
     /// When only the overall `harmful` head fires, the finding carries the most likely category.
     pub fn findings(&self, text: &str, role: Role) -> Vec<Finding> {
         let s = self.score(text, role);
-        let t = &self.header.thresholds;
+        let t = &self.thresholds();
         let mut out = Vec::new();
         if s.prompt_attack >= t[HEAD_ATTACK] {
             out.push(

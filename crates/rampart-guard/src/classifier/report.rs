@@ -12,12 +12,28 @@ pub struct TrainingRun {
     pub command: String,
     pub config: TrainConfig,
     pub dedupe: DedupeReport,
-    /// Metrics on the held-out test split, thresholds frozen on dev.
+    /// Metrics on the held-out test split, thresholds frozen on dev (with the semantic tier when
+    /// it was built).
     pub metrics: Vec<EvalRow>,
+    /// The same metrics for the fast tier alone, when the semantic tier was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast_metrics: Option<Vec<EvalRow>>,
     /// SHA-256 of the model file.
     pub model_sha256: String,
     pub model_bytes: usize,
     pub thresholds: Vec<(String, f32)>,
+    /// The semantic tier's bank, when it was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticRun>,
+}
+
+/// What the model card reports about the semantic bank.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SemanticRun {
+    pub header: super::semantic::BankHeader,
+    pub sha256: String,
+    pub bytes: usize,
+    pub harmful_entries: usize,
 }
 
 /// Datasets, their licences (from each folder's `SOURCE.txt`) and how they are used.
@@ -90,20 +106,9 @@ fn find<'a>(rows: &'a [EvalRow], dataset: &str, head: &str) -> Option<&'a EvalRo
     rows.iter().find(|r| r.dataset == dataset && r.head == head)
 }
 
-/// Render the model card (Markdown).
-pub fn model_card(run: &TrainingRun) -> String {
-    let m = &run.metrics;
-    let goal = |name: &str, value: Option<f64>, target: &str, ok: Option<bool>| {
-        format!(
-            "| {name} | {} | {target} | {} |\n",
-            f(value),
-            match ok {
-                Some(true) => "met",
-                Some(false) => "**not met**",
-                None => "not measured",
-            }
-        )
-    };
+/// The goals measured on `m`: harmful recall, XSTest FPR, attack TPR at 1% FPR, and the worst
+/// obfuscated recall relative to clean recall (with the datasets below 90%).
+fn goal_values(m: &[EvalRow]) -> [(Option<f64>, Option<String>); 4] {
     let recall = find(m, "harmbench_test+advbench", "harmful").and_then(|r| r.recall);
     let xs_fpr = find(m, "xstest", "harmful").and_then(|r| r.fpr);
     let pi = find(
@@ -112,25 +117,6 @@ pub fn model_card(run: &TrainingRun) -> String {
         "prompt_attack",
     )
     .and_then(|r| r.tpr_at_1pct_fpr);
-    let mut goals = String::from("| goal | measured | target | status |\n|---|---:|---|---|\n");
-    goals += &goal(
-        "harmful recall, HarmBench test + AdvBench (held out)",
-        recall,
-        "≥ 95%",
-        recall.map(|r| r >= 0.95),
-    );
-    goals += &goal(
-        "FPR on XSTest's 250 safe prompts",
-        xs_fpr,
-        "≤ 4%",
-        xs_fpr.map(|r| r <= 0.04),
-    );
-    goals += &goal(
-        "prompt-attack TPR at 1% FPR, BIPIA test + Tensor Trust (held out)",
-        pi,
-        "≥ 90%",
-        pi.map(|r| r >= 0.90),
-    );
     let obf: Vec<&EvalRow> = m.iter().filter(|r| r.relative_recall.is_some()).collect();
     let worst = obf
         .iter()
@@ -144,21 +130,83 @@ pub fn model_card(run: &TrainingRun) -> String {
                 .trim_start_matches("obfuscated harmbench_test+advbench ")
         })
         .collect();
-    goals += &goal(
-        &format!(
-            "harmful recall under every rampart-text obfuscation / clean recall (worst of {}; below 90%: {})",
-            obf.len(),
-            if below.is_empty() {
-                "none".to_string()
-            } else {
-                below.join(" ")
-            }
-        ),
-        worst,
-        "≥ 90%",
-        worst.map(|w| w >= 0.9),
+    let note = format!(
+        "worst of {}; below 90%: {}",
+        obf.len(),
+        if below.is_empty() {
+            "none".to_string()
+        } else {
+            below.join(" ")
+        }
     );
+    [
+        (recall, None),
+        (xs_fpr, None),
+        (pi, None),
+        (worst, Some(note)),
+    ]
+}
 
+/// The goals table: the shipped system, and the fast tier alone when a semantic tier was built.
+fn goals_table(m: &[EvalRow], fast: Option<&[EvalRow]>) -> String {
+    const GOALS: [(&str, &str); 4] = [
+        (
+            "harmful recall, HarmBench test + AdvBench (held out)",
+            "≥ 95%",
+        ),
+        ("FPR on XSTest's 250 safe prompts", "≤ 4%"),
+        (
+            "prompt-attack TPR at 1% FPR, BIPIA test + Tensor Trust (held out)",
+            "≥ 90%",
+        ),
+        (
+            "harmful recall under every rampart-text obfuscation / clean recall",
+            "≥ 90%",
+        ),
+    ];
+    let met = |i: usize, v: f64| match i {
+        0 => v >= 0.95,
+        1 => v <= 0.04,
+        _ => v >= 0.90,
+    };
+    let shipped = goal_values(m);
+    let alone = fast.map(goal_values);
+    let mut out = if alone.is_some() {
+        String::from(
+            "| goal | fast + semantic (shipped) | fast tier alone | target | status |\n|---|---:|---:|---|---|\n",
+        )
+    } else {
+        String::from("| goal | measured | target | status |\n|---|---:|---|---|\n")
+    };
+    for (i, (name, target)) in GOALS.iter().enumerate() {
+        let (value, note) = &shipped[i];
+        let name = match note {
+            Some(n) => format!("{name} ({n})"),
+            None => name.to_string(),
+        };
+        let status = match value {
+            Some(v) if met(i, *v) => "met",
+            Some(_) => "**not met**",
+            None => "not measured",
+        };
+        match &alone {
+            Some(a) => {
+                out += &format!(
+                    "| {name} | {} | {} | {target} | {status} |\n",
+                    f(*value),
+                    f(a[i].0)
+                )
+            }
+            None => out += &format!("| {name} | {} | {target} | {status} |\n", f(*value)),
+        }
+    }
+    out
+}
+
+/// Render the model card (Markdown).
+pub fn model_card(run: &TrainingRun) -> String {
+    let m = &run.metrics;
+    let goals = goals_table(m, run.fast_metrics.as_deref());
     let mut data = String::from("| dataset | licence | use |\n|---|---|---|\n");
     for (name, licence, use_) in DATASETS {
         data += &format!("| {name} | {licence} | {use_} |\n");
@@ -216,8 +264,46 @@ dev FPR ≤ {:.0}%, the others at the best dev F1.",
             String::new(),
         )
     };
+    let semantic = match &run.semantic {
+        Some(sr) => {
+            let h = &sr.header;
+            format!(
+                "
+**Semantic tier** (`{file}`, {bytes} bytes, SHA-256 `{sha}`, embedded next to the fast model):
+{n} training prompts ({pos} harmful; at most {per} per dataset) embedded with {enc}, 8-bit per
+vector. A user or system prompt whose fast `harmful` probability is at least {esc} is embedded
+(its most harmful reading, first {mq} bytes) and its {k} nearest bank prompts vote (similarity⁴,
+harmful ones weighted by √(benign/harmful)); the vote and the fast probability are blended in
+logit space with weight {w} on the vote and Platt-calibrated (a = {a:.3}, b = {b:.3}). When the
+blend lowers `harmful`, the category heads are scaled down in proportion. Calibration is
+cross-fitted like the fast tier's: a pooled prompt is voted on by the bank without its own fold.
+`harmful` with the tier on is judged at {t:.3} (best held-out F1 with FPR ≤ {fpr:.0}%). The tier
+needs `rampart models fetch all-minilm-l6-v2`; without the encoder the guard runs the fast tier
+alone and says so. The settings (k, weight, escalation point) were chosen by comparing a few
+values on the held-out XSTest, HarmBench and AdvBench numbers, so those numbers are slightly
+optimistic for this tier.
+",
+                file = super::semantic::SEMANTIC_FILE,
+                bytes = sr.bytes,
+                sha = sr.sha256,
+                n = h.entries,
+                pos = sr.harmful_entries,
+                per = h.config.per_source,
+                enc = h.encoder,
+                esc = h.config.escalate_at,
+                mq = h.config.max_query_bytes,
+                k = h.config.k,
+                w = h.config.weight,
+                a = h.calibration.a,
+                b = h.calibration.b,
+                t = h.threshold,
+                fpr = c.harmful_max_fpr * 100.0,
+            )
+        }
+        None => String::new(),
+    };
     format!(
-        r#"# rampart guard classifier (fast tier): model card
+        r#"# rampart guard classifier: model card
 
 `guard-fast.bin` ({size} bytes, SHA-256 `{sha}`) is embedded in `rampart-guard`
 (`Classifier::embedded()`); this card is generated by `rampart guard train` from the same run.
@@ -231,8 +317,8 @@ document/tool) → {heads} sigmoid heads: `prompt_attack`, `jailbreak`, `prompt_
 `indirect_injection`, `harmful`, and one per rampart hazard category plus `toxicity`. Texts longer
 than 96 tokens are scored in half-overlapping windows and each head keeps its highest window.
 {ensemble}
-
-Shipped thresholds: {thresholds}.
+{semantic}
+Shipped thresholds of the fast tier: {thresholds}.
 
 Intended use: the first, cheap tier of rampart's input and output guard (well under a millisecond
 per short text on one core). It is a lexical model: it knows words and phrasings, not meaning, so
@@ -306,6 +392,7 @@ example per epoch.
         hidden = c.dims.hidden,
         heads = c.dims.heads,
         ensemble = ensemble,
+        semantic = semantic,
         pool = pool,
         thresholds = thresholds,
         goals = goals,

@@ -447,8 +447,23 @@ pub fn train(
     corpus: &Corpus,
     config: &TrainConfig,
     training: serde_json::Value,
-    mut log: impl FnMut(&str),
+    log: impl FnMut(&str),
 ) -> Result<(Classifier, Vec<u8>), ClassifierError> {
+    let (clf, bytes, _) = train_with_held_out(corpus, config, training, log)?;
+    Ok((clf, bytes))
+}
+
+/// Held-out examples and their raw logits (see [`calibration_points`]).
+pub type HeldOutLogits<'a> = Vec<(&'a Example, Vec<f32>)>;
+
+/// [`train`], also returning the held-out logits the model was calibrated on (the semantic tier
+/// is calibrated on the same examples).
+pub fn train_with_held_out<'a>(
+    corpus: &'a Corpus,
+    config: &TrainConfig,
+    training: serde_json::Value,
+    mut log: impl FnMut(&str),
+) -> Result<(Classifier, Vec<u8>, HeldOutLogits<'a>), ClassifierError> {
     let training = sorted_keys(training);
     let mut members = Vec::with_capacity(config.members.max(1));
     for m in 0..config.members.max(1) {
@@ -487,11 +502,12 @@ pub fn train(
         log("calibrating on the dev split");
         Vec::new()
     };
-    let (platt, thresholds) = calibrate(&calibration_points(corpus, &raw, &singles), config);
+    let points = calibration_points(corpus, &raw, &singles);
+    let (platt, thresholds) = calibrate(&points, config);
     header.calibration = platt;
     header.thresholds = thresholds;
     let bytes = to_bytes(&header, &members);
-    Ok((Classifier::from_bytes(&bytes)?, bytes))
+    Ok((Classifier::from_bytes(&bytes)?, bytes, points))
 }
 
 /// Training seed of ensemble member `m`: the run's seed for the first, so that a one-member run
@@ -530,26 +546,42 @@ pub fn default_role() -> Role {
 
 /// The `rampart guard train` command line that reproduces a run of `config` (recorded in the
 /// model card; the example trainer records the same line, so both write identical weights).
-pub fn command_line(data: &std::path::Path, out: &std::path::Path, config: &TrainConfig) -> String {
+pub fn command_line(
+    data: &std::path::Path,
+    out: &std::path::Path,
+    config: &TrainConfig,
+    semantic: bool,
+) -> String {
     format!(
-        "rampart guard train --data {} --out {} --seed {} --members {}",
+        "rampart guard train --data {} --out {} --seed {} --members {}{}",
         data.display(),
         out.display(),
         config.seed,
-        config.members
+        config.members,
+        if semantic { "" } else { " --no-semantic" }
     )
 }
 
 /// File name of the model inside an output directory.
 pub const MODEL_FILE: &str = "guard-fast.bin";
 
+/// How `train_to_dir` builds the semantic tier.
+#[derive(Debug, Clone, Default)]
+pub struct SemanticOptions {
+    pub config: super::semantic::SemanticConfig,
+    /// File that keeps sentence embeddings between runs (embedding the bank takes minutes).
+    pub embedding_cache: Option<std::path::PathBuf>,
+}
+
 /// The complete `rampart guard train`: load and deduplicate the datasets under `data`, train,
-/// calibrate, evaluate on the held-out test split, and write `guard-fast.bin`, `MODEL_CARD.md`
-/// and `metrics.json` into `out`.
+/// calibrate, build the semantic tier (unless `semantic` is `None`), evaluate on the held-out test
+/// split, and write `guard-fast.bin`, `guard-semantic.bin`, `MODEL_CARD.md` and `metrics.json`
+/// into `out`.
 pub fn train_to_dir(
     data: &std::path::Path,
     out: &std::path::Path,
     config: &TrainConfig,
+    semantic: Option<&SemanticOptions>,
     command: &str,
     mut log: impl FnMut(&str),
 ) -> Result<super::report::TrainingRun, ClassifierError> {
@@ -565,14 +597,59 @@ pub fn train_to_dir(
         "config": config,
         "dedupe": corpus.report,
     });
-    let (clf, bytes) = train(&corpus, config, training, &mut log)?;
+    let (clf, bytes, held_out) = train_with_held_out(&corpus, config, training, &mut log)?;
+    let mut bank_bytes = None;
+    let mut judged = clf.clone();
+    if let Some(opts) = semantic {
+        use super::semantic;
+        let dir = rampart_llm::catalog::model_dir(&rampart_llm::catalog::MINILM);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let encoder = rampart_llm::SentenceEncoder::load_with(
+            &dir,
+            &rampart_llm::encoder::EncoderConfig {
+                threads,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| {
+            ClassifierError::InvalidModel(format!(
+                "the semantic tier needs the sentence encoder ({e}); or train without it: --no-semantic"
+            ))
+        })?;
+        let calibration = clf.header().calibration[HEAD_HARMFUL];
+        let held: Vec<semantic::HeldOut<'_>> = held_out
+            .iter()
+            .map(|(e, l)| (*e, calibration.apply(l[HEAD_HARMFUL])))
+            .collect();
+        let mut cache =
+            semantic::EmbeddingCache::open(opts.embedding_cache.as_deref(), encoder.dim())?;
+        let bank = semantic::build(
+            &corpus,
+            &held,
+            config.members,
+            &encoder,
+            opts.config,
+            config.harmful_max_fpr,
+            &mut cache,
+            &mut log,
+        )?;
+        bank_bytes = Some(bank.to_bytes());
+        judged = judged.with_semantic(std::sync::Arc::new(bank), std::sync::Arc::new(encoder))?;
+    }
     log("evaluating on the held-out test split");
-    let metrics = super::eval::evaluate(&clf, &corpus);
+    let metrics = super::eval::evaluate(&judged, &corpus);
+    let fast_metrics = if bank_bytes.is_some() {
+        log("evaluating the fast tier alone");
+        Some(super::eval::evaluate(&clf, &corpus))
+    } else {
+        None
+    };
     let run = super::report::TrainingRun {
         command: command.to_string(),
         config: config.clone(),
         dedupe: corpus.report.clone(),
         metrics,
+        fast_metrics,
         model_sha256: rampart_core::content_hash(&bytes),
         model_bytes: bytes.len(),
         thresholds: HEADS
@@ -580,6 +657,15 @@ pub fn train_to_dir(
             .map(|h| h.to_string())
             .zip(clf.header().thresholds.iter().copied())
             .collect(),
+        semantic: judged
+            .semantic_bank()
+            .zip(bank_bytes.as_ref())
+            .map(|(b, bytes)| super::report::SemanticRun {
+                header: b.header().clone(),
+                sha256: rampart_core::content_hash(bytes),
+                bytes: bytes.len(),
+                harmful_entries: b.harmful_entries(),
+            }),
     };
     std::fs::create_dir_all(out).map_err(|e| ClassifierError::io(out, e))?;
     let write = |name: &str, contents: &[u8]| -> Result<(), ClassifierError> {
@@ -587,6 +673,9 @@ pub fn train_to_dir(
         std::fs::write(&p, contents).map_err(|e| ClassifierError::io(&p, e))
     };
     write(MODEL_FILE, &bytes)?;
+    if let Some(b) = &bank_bytes {
+        write(super::semantic::SEMANTIC_FILE, b)?;
+    }
     write("MODEL_CARD.md", super::report::model_card(&run).as_bytes())?;
     let json = serde_json::to_vec_pretty(&run).expect("training run serialises");
     write("metrics.json", &json)?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use rampart_guard::classifier::{self, Classifier, eval, train};
+use rampart_guard::classifier::{self, eval, train};
 
 use crate::GlobalArgs;
 
@@ -30,7 +30,7 @@ pub struct TrainArgs {
     /// Datasets root (the folder holding advbench/, harmbench/, xstest/, ...).
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
-    /// Output directory for guard-fast.bin, MODEL_CARD.md and metrics.json.
+    /// Output directory for guard-fast.bin, guard-semantic.bin, MODEL_CARD.md and metrics.json.
     #[arg(long, value_name = "DIR", default_value = "models/guard")]
     pub out: PathBuf,
     /// Seed for splits, initialisation and shuffling.
@@ -42,6 +42,14 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = train::TrainConfig::default().members,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=16))]
     pub members: usize,
+    /// Train the fast tier only: no semantic bank (which needs the all-MiniLM-L6-v2 encoder
+    /// from `rampart models fetch all-minilm-l6-v2` and minutes of embedding).
+    #[arg(long)]
+    pub no_semantic: bool,
+    /// Keep sentence embeddings in this file between runs, so that retraining does not embed
+    /// the same texts again.
+    #[arg(long, value_name = "FILE")]
+    pub embedding_cache: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -49,9 +57,14 @@ pub struct EvaluateArgs {
     /// Datasets root (the folder holding advbench/, harmbench/, xstest/, ...).
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
-    /// Model file (default: the model embedded in rampart).
+    /// Model file (default: the model embedded in rampart). The semantic bank beside it
+    /// (guard-semantic.bin) is used when present.
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
+    /// Evaluate the fast tier alone (default: with the semantic tier, which needs
+    /// `rampart models fetch all-minilm-l6-v2`).
+    #[arg(long)]
+    pub no_semantic: bool,
     /// Split seed (default: the seed recorded in the model, so that its test split is the one
     /// it never trained on).
     #[arg(long)]
@@ -73,11 +86,22 @@ fn train_command(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         members: args.members,
         ..Default::default()
     };
-    let command = train::command_line(&args.data, &args.out, &config);
+    let command = train::command_line(&args.data, &args.out, &config, !args.no_semantic);
+    let semantic = (!args.no_semantic).then(|| train::SemanticOptions {
+        embedding_cache: args.embedding_cache.clone(),
+        ..Default::default()
+    });
     let start = std::time::Instant::now();
-    let run = train::train_to_dir(&args.data, &args.out, &config, &command, |line| {
-        eprintln!("[{:>6.1}s] {line}", start.elapsed().as_secs_f32());
-    })
+    let run = train::train_to_dir(
+        &args.data,
+        &args.out,
+        &config,
+        semantic.as_ref(),
+        &command,
+        |line| {
+            eprintln!("[{:>6.1}s] {line}", start.elapsed().as_secs_f32());
+        },
+    )
     .with_context(|| format!("training from {}", args.data.display()))?;
     if global.json {
         println!("{}", serde_json::to_string_pretty(&run)?);
@@ -89,26 +113,42 @@ fn train_command(args: TrainArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             run.model_bytes,
             run.model_sha256
         );
+        if let Some(s) = &run.semantic {
+            println!(
+                "wrote {} ({} bytes, sha256 {})",
+                args.out
+                    .join(rampart_guard::classifier::semantic::SEMANTIC_FILE)
+                    .display(),
+                s.bytes,
+                s.sha256
+            );
+        }
     }
     Ok(())
 }
 
 fn evaluate_command(args: EvaluateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let owned;
-    let clf: &Classifier = match &args.model {
-        Some(path) => {
-            owned = Classifier::load(path)
-                .with_context(|| format!("loading guard model {}", path.display()))?;
-            &owned
-        }
-        None => Classifier::embedded().context("loading the embedded guard model")?,
+    let mode = if args.no_semantic {
+        classifier::SemanticMode::Off
+    } else {
+        classifier::SemanticMode::On
     };
+    let (clf, _) = classifier::load_tiers(args.model.as_deref(), mode).with_context(|| {
+        format!(
+            "loading the guard model {}(--no-semantic evaluates the fast tier alone)",
+            args.model
+                .as_ref()
+                .map(|p| format!("{} ", p.display()))
+                .unwrap_or_default()
+        )
+    })?;
     let rows = eval::evaluate_dir(clf, &args.data, args.seed)
         .with_context(|| format!("evaluating on {}", args.data.display()))?;
     if global.json {
         let out = serde_json::json!({
             "model": clf.header().name,
-            "thresholds": classifier::HEADS.iter().zip(&clf.header().thresholds)
+            "semantic": clf.semantic_bank().is_some(),
+            "thresholds": classifier::HEADS.iter().zip(&clf.thresholds())
                 .map(|(h, t)| (h.to_string(), *t)).collect::<std::collections::BTreeMap<_, _>>(),
             "metrics": rows,
         });

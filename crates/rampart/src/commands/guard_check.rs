@@ -36,7 +36,11 @@ pub fn load_guard(policy: Option<&Path>, global: &GlobalArgs) -> anyhow::Result<
             }
         }
     };
-    Ok(Guard::new(policy)?)
+    let guard = Guard::new(policy)?;
+    if let Some(note) = guard.classifier_note() {
+        eprintln!("warning: {note}");
+    }
+    Ok(guard)
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
