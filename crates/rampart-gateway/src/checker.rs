@@ -33,7 +33,8 @@ pub struct CheckContext {
 }
 
 /// Texts up to this many bytes (about 250 tokens) are checked on the async worker itself: at
-/// most about 0.1 ms of work, within what an async task may take between two awaits.
+/// most about 0.1 ms of work, within what an async task may take between two awaits (input checks
+/// with the guard's semantic tier on always go to the guard pool).
 pub const INLINE_CHECK_BYTES: usize = 1024;
 
 /// Runs guard checks and records them.
@@ -91,7 +92,13 @@ impl Checker {
     ) -> ConversationDecision {
         let guard = self.guard.clone();
         let conv = conversation.clone();
-        let bytes = text_bytes(&conversation);
+        // A prompt the semantic tier judges costs a sentence embedding (tens of milliseconds):
+        // with the tier on, every input check leaves the async workers.
+        let bytes = if self.guard.may_escalate_prompts() {
+            usize::MAX
+        } else {
+            text_bytes(&conversation)
+        };
         let d = match self.run(bytes, move || guard.check_input(&conv)).await {
             Ok(d) => d,
             Err(e) => {
