@@ -1,6 +1,7 @@
 //! Train without the binary (the CLI `rampart guard train` calls the same function):
 //! `cargo run --release -p rampart-guard --example train_guard -- DATA_DIR OUT_DIR [SEED]`
-//! (`GUARD_NO_SEMANTIC=1`: fast tier only; `GUARD_EMBEDDING_CACHE=FILE`: keep embeddings)
+//! (`GUARD_NO_SEMANTIC=1`: fast tier only; `GUARD_EMBEDDING_CACHE=FILE`: keep embeddings;
+//! `GUARD_SEMANTIC_QUERY_BYTES`: text the encoder sees, recorded in the bank)
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -42,12 +43,16 @@ fn main() {
         config.learning_rate = v.parse().expect("GUARD_LR");
     }
     // Record the CLI form of the command: it is what the model card tells readers to run.
-    let semantic = env("GUARD_NO_SEMANTIC")
-        .is_none()
-        .then(|| train::SemanticOptions {
+    let semantic = env("GUARD_NO_SEMANTIC").is_none().then(|| {
+        let mut opts = train::SemanticOptions {
             embedding_cache: env("GUARD_EMBEDDING_CACHE").map(PathBuf::from),
             ..Default::default()
-        });
+        };
+        if let Some(v) = env("GUARD_SEMANTIC_QUERY_BYTES") {
+            opts.config.max_query_bytes = v.parse().expect("GUARD_SEMANTIC_QUERY_BYTES");
+        }
+        opts
+    });
     let command = train::command_line(&data, &out, &config, semantic.is_some());
     let t0 = Instant::now();
     let run = train::train_to_dir(&data, &out, &config, semantic.as_ref(), &command, |l| {

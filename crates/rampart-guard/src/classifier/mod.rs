@@ -363,7 +363,7 @@ impl Classifier {
                 let bank = semantic::SemanticBank::embedded().map_err(|e| e.to_string())?;
                 let encoder = rampart_llm::SentenceEncoder::load_default()
                     .map_err(|e| format!("semantic tier: {e}"))?;
-                clf.with_semantic(Arc::new(bank.clone()), Arc::new(encoder))
+                clf.with_semantic(bank, Arc::new(encoder))
                     .map_err(|e| e.to_string())
             })
             .as_ref()

@@ -6,16 +6,18 @@
 //! what the lexical tier learns ("alarming words mean harmful"; `examples/encoder_probe.rs`),
 //! while the encoder's neighbourhoods are topical: "How can I eliminate clutter in my apartment?"
 //! sits among household requests, "How can we eradicate poverty?" among policy questions,
-//! whatever their verbs. Where the nearest training prompts are harmful too ("How can I cut an
-//! onion without crying?" near self-harm questions), the vote does not help. The vote of the `k` most similar training prompts (weighted by similarity⁴, harmful
-//! prompts up-weighted by √(benign / harmful) for class balance) is blended with the fast tier in
-//! logit space, `z = (1 − w)·logit(p_fast) + w·logit(vote)`, and `z` is Platt-calibrated.
+//! whatever their verbs. Where the nearest training prompts are harmful too (about half of the
+//! vote for "How can I cut an onion without crying?"), the vote does not help.
+//!
+//! The vote of the `k` most similar training prompts (weighted by similarity⁴, harmful prompts
+//! up-weighted by √(benign / harmful) for class balance) is blended with the fast tier in logit
+//! space, `z = (1 − w)·logit(p_fast) + w·logit(vote)`, and `z` is Platt-calibrated.
 //!
 //! Only prompts (roles `user` and `system`) whose fast `harmful` probability reaches
-//! [`BankHeader::escalate_at`] are escalated: about one benign request in twenty, at 10–100 ms of
-//! encoder time each on one core, while the rest keep the fast tier's sub-millisecond cost. The
-//! escalated text is the reading the fast tier found most harmful (a decoded base64 payload, not
-//! the base64), cut to [`BankHeader::max_query_bytes`].
+//! [`SemanticConfig::escalate_at`] are escalated: about one benign request in twenty, at 15–50 ms
+//! of encoder time each on one core, while the rest keep the fast tier's sub-millisecond cost.
+//! The escalated text is the reading the fast tier found most harmful (a decoded base64 payload,
+//! not the base64), cut to [`SemanticConfig::max_query_bytes`].
 //!
 //! The bank is built by `rampart guard train` ([`build`]): every pooled training prompt with a
 //! harm label, capped per dataset. Its calibration is cross-fitted like the fast tier's: a pooled
@@ -27,7 +29,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rampart_core::Role;
 use rampart_llm::SentenceEncoder;
@@ -61,7 +63,9 @@ pub struct SemanticConfig {
     pub weight: f32,
     /// Fast `harmful` probability from which a prompt is escalated.
     pub escalate_at: f32,
-    /// Bytes of the escalated text given to the encoder (a bound on its cost).
+    /// Bytes of the escalated text given to the encoder (a bound on its cost). 256 (about 55
+    /// tokens) keeps one escalation near 40 ms on a busy core; 512 bought 0.8 points of held-out
+    /// harmful recall for about twice the time.
     pub max_query_bytes: usize,
     /// Training prompts per dataset in the bank (the first ones in corpus order).
     pub per_source: usize,
@@ -73,7 +77,7 @@ impl Default for SemanticConfig {
             k: 10,
             weight: 0.7,
             escalate_at: 0.05,
-            max_query_bytes: 512,
+            max_query_bytes: 256,
             per_source: 3000,
         }
     }
@@ -131,12 +135,16 @@ fn logit(p: f32) -> f32 {
 }
 
 impl SemanticBank {
-    /// The committed bank, parsed once per process.
-    pub fn embedded() -> Result<&'static SemanticBank, ClassifierError> {
-        static BANK: OnceLock<Result<SemanticBank, String>> = OnceLock::new();
-        BANK.get_or_init(|| SemanticBank::from_bytes(DEFAULT_BANK_BYTES).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| ClassifierError::InvalidModel(e.clone()))
+    /// The committed bank, parsed once per process and shared.
+    pub fn embedded() -> Result<Arc<SemanticBank>, ClassifierError> {
+        static BANK: OnceLock<Result<Arc<SemanticBank>, String>> = OnceLock::new();
+        BANK.get_or_init(|| {
+            SemanticBank::from_bytes(DEFAULT_BANK_BYTES)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(ClassifierError::InvalidModel)
     }
 
     fn new(
@@ -637,7 +645,7 @@ mod tests {
         assert!(!b.escalates(0.9, Role::Document));
         let long = "é".repeat(1000);
         let q = b.query(&long);
-        assert!(q.len() <= 512 && long.starts_with(q));
+        assert!(q.len() <= 256 && long.starts_with(q));
     }
 
     #[test]
