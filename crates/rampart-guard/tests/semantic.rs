@@ -257,3 +257,54 @@ fn a_bank_builds_from_a_fixture_cross_fitted_and_round_trips() {
         .unwrap();
     assert!(tiers.semantic_bank().is_some());
 }
+
+#[test]
+fn committed_tiers_reproduce_recorded_scores() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/semantic_expected.tsv"
+    );
+    let texts_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/classifier_texts.tsv"
+    );
+    let clf = tiers();
+    if std::env::var_os("RAMPART_UPDATE_FIXTURES").is_some() {
+        let mut out = String::from("# role\tharmful\tescalated\ttext\n");
+        for line in std::fs::read_to_string(texts_path).unwrap().lines() {
+            let (role, text) = line.split_once('\t').unwrap();
+            let s = clf.score(text, role.parse().unwrap());
+            out += &format!(
+                "{role}\t{:.5}\t{}\t{text}\n",
+                s.harmful,
+                s.semantic.is_some()
+            );
+        }
+        std::fs::write(path, out).unwrap();
+    }
+    let expected = std::fs::read_to_string(path).unwrap();
+    let (mut n, mut escalated) = (0, 0);
+    for line in expected.lines().filter(|l| !l.starts_with('#')) {
+        let cols: Vec<&str> = line.splitn(4, '\t').collect();
+        let role: Role = cols[0].parse().unwrap();
+        let harmful: f32 = cols[1].parse().unwrap();
+        let s = clf.score(cols[3], role);
+        assert_eq!(
+            s.semantic.is_some(),
+            cols[2] == "true",
+            "escalation of {:?}",
+            cols[3]
+        );
+        // The encoder's floating point may differ a little across CPUs (its kernels pick SIMD
+        // paths at run time); the vote and the blend amplify that only near a tie.
+        assert!(
+            (s.harmful - harmful).abs() < 0.02,
+            "harmful of {:?}: {} != {harmful}",
+            cols[3],
+            s.harmful
+        );
+        n += 1;
+        escalated += s.semantic.is_some() as usize;
+    }
+    assert!(n >= 20 && escalated >= 5, "{n} rows, {escalated} escalated");
+}
