@@ -490,7 +490,7 @@ fn transpose(src: &[Complex32], dst: &mut [Complex32], w: usize, h: usize) {
 /// the left `w` columns of a row-major array), in blocks small enough that every cache line
 /// read or written is used whole. Walking a column of a megabyte-sized array instead misses
 /// the cache at every element, which costs more than the FFTs between the transposes.
-pub(crate) fn transpose_map<S: Copy + Sync, T: Send>(
+pub(crate) fn transpose_map<S: Copy + Sync, T: Copy + Default + Send>(
     src: &[S],
     stride: usize,
     w: usize,
@@ -506,11 +506,25 @@ pub(crate) fn transpose_map<S: Copy + Sync, T: Send>(
         .for_each(|(bi, chunk)| {
             let x0 = bi * B;
             let xs = (w - x0).min(B);
+            // Each block goes through a tile on the stack: rows of the source are read whole
+            // and columns of the destination written whole, and the strided accesses hit a
+            // fixed-size array without bounds checks. Indexing both arrays per element (as
+            // before) cost several times the memory traffic.
+            let mut tile = [[T::default(); B]; B];
             for y0 in (0..h).step_by(B) {
-                for x in x0..x0 + xs {
-                    let col = &mut chunk[(x - x0) * dst_stride..][..h];
-                    for (y, o) in col.iter_mut().enumerate().take((y0 + B).min(h)).skip(y0) {
-                        *o = f(src[y * stride + x]);
+                let ys = (h - y0).min(B);
+                for (y, row) in src[y0 * stride..].chunks(stride).take(ys).enumerate() {
+                    for (t, &v) in tile.iter_mut().zip(&row[x0..x0 + xs]) {
+                        t[y] = f(v);
+                    }
+                }
+                for (t, col) in tile.iter().zip(chunk.chunks_mut(dst_stride)).take(xs) {
+                    if ys == B {
+                        // A fixed length: inline moves instead of a call to `memmove`.
+                        let col: &mut [T; B] = (&mut col[y0..y0 + B]).try_into().expect("B");
+                        *col = *t;
+                    } else {
+                        col[y0..y0 + ys].copy_from_slice(&t[..ys]);
                     }
                 }
             }
@@ -563,6 +577,38 @@ pub fn box_mean_wrapped(data: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tiled transpose, with partial blocks on both sides and a source wider than the
+    /// part transposed, against the definition.
+    #[test]
+    fn transpose_map_matches_the_definition() {
+        for (w, h, stride) in [
+            (70usize, 45usize, 73usize),
+            (32, 64, 32),
+            (5, 3, 9),
+            (33, 31, 40),
+        ] {
+            let src: Vec<Complex32> = (0..stride * h)
+                .map(|i| Complex32::new(i as f32, -(i as f32) * 0.5))
+                .collect();
+            let dst_stride = h + 3;
+            let mut dst = vec![-1f32; w * dst_stride];
+            transpose_map(&src, stride, w, h, &mut dst, dst_stride, |c| {
+                c.re + c.im * 0.25
+            });
+            for x in 0..w {
+                for y in 0..dst_stride {
+                    let want = if y < h {
+                        let c = src[y * stride + x];
+                        c.re + c.im * 0.25
+                    } else {
+                        -1.0
+                    };
+                    assert_eq!(dst[x * dst_stride + y], want, "{w}x{h} at ({x}, {y})");
+                }
+            }
+        }
+    }
 
     #[test]
     fn half_resolution_interpolation_matches_the_general_one() {
