@@ -33,8 +33,8 @@ pub struct CheckContext {
 }
 
 /// Texts up to this many bytes (about 250 tokens) are checked on the async worker itself: at
-/// most about 0.1 ms of work, within what an async task may take between two awaits (input checks
-/// with the guard's semantic tier on always go to the guard pool).
+/// most about 0.1 ms of work, within what an async task may take between two awaits (a short input
+/// that escalates to the guard's semantic tier goes to the guard pool).
 pub const INLINE_CHECK_BYTES: usize = 1024;
 
 /// Runs guard checks and records them.
@@ -92,13 +92,13 @@ impl Checker {
     ) -> ConversationDecision {
         let guard = self.guard.clone();
         let conv = conversation.clone();
-        // A prompt the semantic tier judges costs a sentence embedding (tens of milliseconds):
-        // with the tier on, every input check leaves the async workers.
-        let bytes = if self.guard.may_escalate_prompts() {
-            usize::MAX
-        } else {
-            text_bytes(&conversation)
-        };
+        // A prompt the semantic tier judges costs a sentence embedding (tens of milliseconds), far
+        // over what an async worker may spend: a short input that would escalate (found with the
+        // fast tier alone, microseconds) goes to the guard threads like a long one.
+        let mut bytes = text_bytes(&conversation);
+        if bytes <= INLINE_CHECK_BYTES && self.guard.input_would_escalate(&conversation) {
+            bytes = usize::MAX;
+        }
         let d = match self.run(bytes, move || guard.check_input(&conv)).await {
             Ok(d) => d,
             Err(e) => {

@@ -151,10 +151,22 @@ impl Detector for ClassifierDetector {
         if s.harmful >= CLASSIFIER_FLOOR
             && let Some(&(c, _)) = s.categories.iter().max_by(|a, b| a.1.total_cmp(&b.1))
         {
-            out.push(
-                Finding::new(c, s.harmful, classifier::DETECTOR_ID)
-                    .with_detail(format!("harmful={:.3}", s.harmful)),
-            );
+            // The prefix is what `Guard::threshold` recognises as the overall head.
+            let detail = match &s.semantic {
+                Some(classifier::SemanticScore {
+                    fast_harmful,
+                    vote: Some(vote),
+                    ..
+                }) => format!(
+                    "harmful={:.3}; semantic tier: fast {fast_harmful:.3}, neighbours' vote {vote:.2}",
+                    s.harmful
+                ),
+                Some(classifier::SemanticScore { error: Some(e), .. }) => {
+                    format!("harmful={:.3}; semantic tier failed: {e}", s.harmful)
+                }
+                _ => format!("harmful={:.3}", s.harmful),
+            };
+            out.push(Finding::new(c, s.harmful, classifier::DETECTOR_ID).with_detail(detail));
         }
         out
     }
@@ -248,10 +260,18 @@ impl Guard {
             .collect()
     }
 
-    /// Whether a prompt may escalate to the classifier's semantic tier, which costs a sentence
-    /// embedding (tens of milliseconds on one core) instead of well under one.
-    pub fn may_escalate_prompts(&self) -> bool {
-        self.classifier.is_some_and(|c| c.semantic_bank().is_some())
+    /// Whether [`Guard::check_input`] on this conversation would escalate a prompt to the
+    /// semantic tier, found by running the fast tier on its user turns (microseconds for short
+    /// texts): callers that check short inputs inline can send only these elsewhere.
+    pub fn input_would_escalate(&self, conversation: &Conversation) -> bool {
+        let Some(clf) = self.classifier.filter(|c| c.semantic_bank().is_some()) else {
+            return false;
+        };
+        conversation
+            .messages
+            .iter()
+            .filter(|m| !matches!(m.role, Role::System | Role::Assistant))
+            .any(|m| clf.escalates(&m.text(), m.role))
     }
 
     /// Why the classifier runs without its semantic tier (`auto` mode and no encoder installed),

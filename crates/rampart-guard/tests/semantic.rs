@@ -112,6 +112,12 @@ fn the_guard_runs_the_semantic_tier_unless_the_policy_turns_it_off() {
             .unwrap();
     let s = off.scores(text, Role::User).unwrap();
     assert!(s.semantic.is_none());
+    // Which inputs would escalate, found with the fast tier alone (the gateway sends those off
+    // its async workers).
+    let conv = rampart_core::Conversation::from_prompt;
+    assert!(on.input_would_escalate(&conv(text)));
+    assert!(!on.input_would_escalate(&conv("What is the capital of Peru?")));
+    assert!(!off.input_would_escalate(&conv(text)));
     assert!(Policy::from_toml("[detectors.classifier]\nsemantic = \"sometimes\"\n").is_err());
 }
 

@@ -348,6 +348,17 @@ impl Classifier {
         Ok(self)
     }
 
+    /// Whether scoring this text would escalate it to the semantic tier (runs the fast tier
+    /// only: microseconds for a short text).
+    pub fn escalates(&self, text: &str, role: Role) -> bool {
+        let Some(tier) = &self.semantic else {
+            return false;
+        };
+        let (logits, _) = self.logits(text, role);
+        let fast = self.header.calibration[HEAD_HARMFUL].apply(logits[HEAD_HARMFUL]);
+        tier.bank.escalates(fast, role)
+    }
+
     /// The semantic bank, when the tier is on.
     pub fn semantic_bank(&self) -> Option<&semantic::SemanticBank> {
         self.semantic.as_ref().map(|t| t.bank.as_ref())
