@@ -5,7 +5,8 @@
 //! `cargo run --release -p rampart-guard --example knn_probe -- DATA_DIR [CACHE_FILE]`
 //! (`KNN_K`, `KNN_PER_SOURCE`, `KNN_VETO`, `KNN_SHOW=1` to list XSTest's scores)
 //!
-//! Shares its embedding cache format with `encoder_probe`. Bank: the training split, at most
+//! CACHE_FILE (default /tmp/rampart-knn-probe.bin) has the format of `rampart guard train
+//! --embedding-cache`, so either can reuse the other's embeddings. Bank: the training split, at most
 //! 3,000 prompts per dataset, f32 embeddings; fast tier: the committed model.
 //!
 //! Result (2026-11-25): yes. Recall on HarmBench test + AdvBench at the thresholds that flag a
@@ -23,10 +24,10 @@
 //! at 0.05), so the model card's numbers for the tier are slightly optimistic.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use rampart_guard::classifier::data::{Example, Split, build_corpus};
+use rampart_guard::classifier::semantic::EmbeddingCache;
 use rampart_guard::classifier::{Classifier, HEAD_HARMFUL};
 use rampart_llm::SentenceEncoder;
 
@@ -46,36 +47,13 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn key(text: &str) -> u64 {
-    let h = rampart_core::content_hash(text.as_bytes());
-    u64::from_str_radix(&h[..16], 16).unwrap()
-}
-
-fn load_cache(path: &PathBuf) -> HashMap<u64, Vec<f32>> {
-    let mut out = HashMap::new();
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return out;
-    };
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf).unwrap();
-    for chunk in buf.chunks_exact(8 + 384 * 4) {
-        let k = u64::from_le_bytes(chunk[..8].try_into().unwrap());
-        let v = chunk[8..]
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-            .collect();
-        out.insert(k, v);
-    }
-    out
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let root = PathBuf::from(&args[1]);
     let cache_path = PathBuf::from(
         args.get(2)
             .cloned()
-            .unwrap_or("/tmp/rampart-encoder-probe.bin".into()),
+            .unwrap_or("/tmp/rampart-knn-probe.bin".into()),
     );
     let per_source = env("KNN_PER_SOURCE", 3000);
     let corpus = build_corpus(&root, 7).unwrap();
@@ -100,49 +78,27 @@ fn main() {
         }
     }
     eprintln!("{} examples chosen", chosen.len());
-    let mut cache = load_cache(&cache_path);
-    let todo: Vec<&str> = chosen
+    let enc = SentenceEncoder::load_with(
+        &rampart_llm::catalog::model_dir(&rampart_llm::catalog::MINILM),
+        &rampart_llm::encoder::EncoderConfig {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut cache = EmbeddingCache::open(Some(&cache_path), enc.dim()).unwrap();
+    let texts: Vec<&str> = chosen.iter().map(|e| e.text.as_str()).collect();
+    let vectors: HashMap<&str, Vec<f32>> = texts
         .iter()
-        .map(|e| e.text.as_str())
-        .filter(|t| !cache.contains_key(&key(t)))
-        .collect();
-    eprintln!("{} to embed", todo.len());
-    if !todo.is_empty() {
-        let enc = SentenceEncoder::load_with(
-            &rampart_llm::catalog::model_dir(&rampart_llm::catalog::MINILM),
-            &rampart_llm::encoder::EncoderConfig {
-                threads: 2,
-                ..Default::default()
-            },
+        .copied()
+        .zip(
+            cache
+                .embed(&enc, &texts, &mut |l| eprintln!("{l}"))
+                .unwrap(),
         )
-        .unwrap();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&cache_path)
-            .unwrap();
-        let t0 = std::time::Instant::now();
-        for (i, batch) in todo.chunks(64).enumerate() {
-            let embs = enc.encode(batch).unwrap();
-            for (t, v) in batch.iter().zip(embs) {
-                f.write_all(&key(t).to_le_bytes()).unwrap();
-                for x in &v {
-                    f.write_all(&x.to_le_bytes()).unwrap();
-                }
-                cache.insert(key(t), v);
-            }
-            if i % 20 == 0 {
-                eprintln!(
-                    "  {} / {} ({:.0}/s)",
-                    (i + 1) * 64,
-                    todo.len(),
-                    ((i + 1) * 64) as f64 / t0.elapsed().as_secs_f64()
-                );
-            }
-        }
-    }
+        .collect();
     let emb = |e: &Example| -> Vec<f32> {
-        let v = &cache[&key(&e.text)];
+        let v = &vectors[e.text.as_str()];
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
         v.iter().map(|x| x / n).collect()
     };
