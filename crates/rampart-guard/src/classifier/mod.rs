@@ -150,15 +150,15 @@ pub fn load_tiers(
     mode: SemanticMode,
 ) -> Result<(&'static Classifier, Option<String>), ClassifierError> {
     let fast_only =
-        |why: String| -> Result<(&'static Classifier, Option<String>), ClassifierError> {
+        |why: Option<String>| -> Result<(&'static Classifier, Option<String>), ClassifierError> {
             let clf: &'static Classifier = match model_path {
                 Some(p) => Box::leak(Box::new(Classifier::load(p)?)),
                 None => Classifier::embedded()?,
             };
-            Ok((clf, Some(why)))
+            Ok((clf, why))
         };
     if mode == SemanticMode::Off {
-        return fast_only("semantic tier off by policy".into()).map(|(c, _)| (c, None));
+        return fast_only(None);
     }
     let tiers = match model_path {
         None => Classifier::embedded_with_semantic(),
@@ -172,11 +172,11 @@ pub fn load_tiers(
                         p.display()
                     )));
                 }
-                return fast_only(format!(
+                return fast_only(Some(format!(
                     "semantic tier off: no {} next to {}",
                     semantic::SEMANTIC_FILE,
                     p.display()
-                ));
+                )));
             }
             let bank = semantic::SemanticBank::load(&bank_path)?;
             rampart_llm::SentenceEncoder::load_default()
@@ -188,7 +188,7 @@ pub fn load_tiers(
     match tiers {
         Ok(c) => Ok((c, None)),
         Err(e) if mode == SemanticMode::Auto => {
-            fast_only(format!("semantic tier off (fast tier alone): {e}"))
+            fast_only(Some(format!("semantic tier off (fast tier alone): {e}")))
         }
         Err(e) => Err(e),
     }
