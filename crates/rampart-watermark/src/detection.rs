@@ -651,6 +651,16 @@ pub fn detect(picture: &Picture, key: &str, opts: &DetectOptions) -> Result<Dete
     Ok(detect_luma(&y, key, opts))
 }
 
+/// Runs `f` on a worker of the thread pool (in place when already on one). Called from outside
+/// the pool, each parallel pass inside `f` is handed to the pool while the caller sleeps until
+/// it ends: a wake-up and a context switch per pass, which the autocorrelation and the square
+/// search make by the dozen. Only for work whose results do not depend on how rayon splits
+/// it: started inside a worker, rayon splits a pass differently, which would change the
+/// rounding of a parallel float reduction such as [`fold`]'s (and so the confidences).
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
 /// Detection on a luma plane (0-255 scale).
 ///
 /// The search is ordered so that easy cases stop early, while the p-value always pays for
@@ -666,7 +676,7 @@ pub fn detect(picture: &Picture, key: &str, opts: &DetectOptions) -> Result<Dete
 ///    one is conclusive.
 pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detection {
     let log10_fpr = opts.false_positive_rate.log10();
-    let r = residual(y);
+    let r = in_pool(|| residual(y));
     let fft = Fft2::new(TILE, TILE);
     let km = key_material(key, &fft);
     let mut tried: Vec<Tried> = Vec::new();
@@ -694,7 +704,7 @@ pub(crate) fn detect_luma(y: &Plane, key: &str, opts: &DetectOptions) -> Detecti
     if !settles(&tried[0], 0, &mut maps) {
         let centre = [(r.width as f64 - 1.0) / 2.0, (r.height as f64 - 1.0) / 2.0];
         let t = TILE as f64;
-        let lat = sync::lattices(&r);
+        let lat = in_pool(|| sync::lattices(&r));
         for (b1, b2) in lat {
             let frame = Frame {
                 m: [[b1[0] / t, b2[0] / t], [b1[1] / t, b2[1] / t]],
@@ -866,5 +876,38 @@ mod tests {
                 assert_eq!(bits(&a), bits(&b), "angle {angle}, scale {sx}x{sy}");
             }
         }
+    }
+
+    /// The residual and the candidate lattices come out the same, to the bit, whether they run
+    /// on a worker of the pool (as `detect` runs them) or are called from outside it.
+    #[test]
+    fn pool_work_does_not_depend_on_the_calling_thread() {
+        let (w, h) = (420usize, 390usize);
+        let mut state = 11u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (state >> 8) as f32 / (1 << 24) as f32 - 0.5
+        };
+        let tile: Vec<f32> = (0..TILE * TILE).map(|_| next()).collect();
+        let data = (0..w * h)
+            .map(|i| 128.0 + 20.0 * next() + 4.0 * tile[((i / w) % TILE) * TILE + (i % w) % TILE])
+            .collect();
+        let y = Plane {
+            width: w,
+            height: h,
+            data,
+        };
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let (a, b) = (residual(&y), in_pool(|| residual(&y)));
+        assert_eq!(bits(&a.data), bits(&b.data));
+        let lat = |l: Vec<(V2, V2)>| {
+            l.iter()
+                .flat_map(|(p, q)| [p[0], p[1], q[0], q[1]])
+                .map(f64::to_bits)
+                .collect::<Vec<_>>()
+        };
+        let (la, lb) = (sync::lattices(&a), in_pool(|| sync::lattices(&a)));
+        assert!(!la.is_empty());
+        assert_eq!(lat(la), lat(lb));
     }
 }
