@@ -417,25 +417,6 @@ impl Classifier {
         )
     }
 
-    /// [`Classifier::logits`] of a text the caller has already normalised (the guard normalises
-    /// once for all its detectors). Texts over [`MAX_SCORED_BYTES`] are cut and normalised again,
-    /// as [`Classifier::logits`] does.
-    pub fn logits_normalized(
-        &self,
-        text: &str,
-        normalized: &rampart_text::Normalized,
-        role: Role,
-    ) -> (Vec<f32>, bool) {
-        if text.len() > MAX_SCORED_BYTES {
-            return self.logits(text, role);
-        }
-        (
-            self.logits_of_readings(&features::readings_of(normalized), role)
-                .0,
-            false,
-        )
-    }
-
     /// The highest logit per head over the readings, and the reading with the highest `harmful`
     /// logit (what the semantic tier is shown).
     fn logits_of_readings(&self, readings: &[String], role: Role) -> (Vec<f32>, usize) {
@@ -514,12 +495,12 @@ impl Classifier {
 
     fn judge_inner(&self, n: &rampart_text::Normalized, role: Role) -> Judged {
         let (logits, reading) = self.logits_of_readings(&features::readings_of(n), role);
-        let mut probs = self.calibrate(&logits);
         let mut ranks: Vec<f32> = logits
             .iter()
             .zip(&self.header.calibration)
-            .map(|(&l, c)| c.a * l + c.b)
+            .map(|(&l, c)| c.logit(l))
             .collect();
+        let mut probs: Vec<f32> = ranks.iter().map(|&r| model::sigmoid(r)).collect();
         let mut semantic = None;
         if let Some(tier) = &self.semantic
             && tier.bank.escalates(probs[HEAD_HARMFUL], role)
@@ -535,8 +516,11 @@ impl Classifier {
             match tier.encoder.encode_one(tier.bank.query(text)) {
                 Ok(v) => {
                     let vote = tier.bank.vote(&v);
-                    let c = tier.bank.header().calibration;
-                    let z = c.a * tier.bank.blend(fast, vote) + c.b;
+                    let z = tier
+                        .bank
+                        .header()
+                        .calibration
+                        .logit(tier.bank.blend(fast, vote));
                     let p = model::sigmoid(z);
                     probs[HEAD_HARMFUL] = p;
                     ranks[HEAD_HARMFUL] = z;

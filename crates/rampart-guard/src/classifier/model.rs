@@ -57,7 +57,13 @@ impl Platt {
 
     /// Calibrated probability of a raw logit.
     pub fn apply(self, logit: f32) -> f32 {
-        sigmoid(self.a * logit + self.b)
+        sigmoid(self.logit(logit))
+    }
+
+    /// The calibrated logit of a raw one (`apply` before the sigmoid): a ranking score that does
+    /// not saturate the way probabilities do in f32.
+    pub fn logit(self, logit: f32) -> f32 {
+        self.a * logit + self.b
     }
 }
 

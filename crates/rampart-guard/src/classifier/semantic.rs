@@ -71,6 +71,17 @@ pub struct SemanticConfig {
     pub per_source: usize,
 }
 
+impl SemanticConfig {
+    /// The text the encoder sees: at most `max_query_bytes`, cut on a character boundary.
+    pub fn query<'t>(&self, text: &'t str) -> &'t str {
+        let mut end = text.len().min(self.max_query_bytes);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    }
+}
+
 impl Default for SemanticConfig {
     fn default() -> Self {
         SemanticConfig {
@@ -234,25 +245,14 @@ impl SemanticBank {
         (1.0 - w) * logit(fast_harmful) + w * logit(vote)
     }
 
-    /// Calibrated probability that a prompt is harmful, from its fast probability and its vote.
-    pub fn harmful(&self, fast_harmful: f32, vote: f32) -> f32 {
-        self.header
-            .calibration
-            .apply(self.blend(fast_harmful, vote))
-    }
-
     /// Whether a text with this fast probability and role goes to the semantic tier.
     pub fn escalates(&self, fast_harmful: f32, role: Role) -> bool {
         matches!(role, Role::User | Role::System) && fast_harmful >= self.header.config.escalate_at
     }
 
-    /// The text the encoder sees: at most `max_query_bytes`, cut on a character boundary.
+    /// The text the encoder sees (see [`SemanticConfig::query`]).
     pub fn query<'t>(&self, text: &'t str) -> &'t str {
-        let mut end = text.len().min(self.header.config.max_query_bytes);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        &text[..end]
+        self.header.config.query(text)
     }
 
     /// File bytes: magic, format version, header length and JSON header, the 8-bit vectors, one
@@ -463,21 +463,7 @@ pub fn build(
             "no prompts with a harm label for the semantic bank".into(),
         ));
     }
-    let probe = SemanticBank::new(
-        BankHeader {
-            encoder: ENCODER.into(),
-            dim: encoder.dim(),
-            entries: 0,
-            config,
-            calibration: Platt::IDENTITY,
-            threshold: 0.5,
-            training: serde_json::Value::Null,
-        },
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    let texts: Vec<&str> = entries.iter().map(|e| probe.query(&e.text)).collect();
+    let texts: Vec<&str> = entries.iter().map(|e| config.query(&e.text)).collect();
     let embs = cache.embed(encoder, &texts, log)?;
     let mut vectors = Vec::with_capacity(entries.len() * encoder.dim());
     let mut scales = Vec::with_capacity(entries.len());
@@ -493,8 +479,13 @@ pub fn build(
     let entry_fold: Vec<Option<usize>> = entries.iter().map(|e| fold_of(e)).collect();
     let mut bank = SemanticBank::new(
         BankHeader {
+            encoder: ENCODER.into(),
+            dim: encoder.dim(),
             entries: entries.len(),
-            ..probe.header.clone()
+            config,
+            calibration: Platt::IDENTITY,
+            threshold: 0.5,
+            training: serde_json::Value::Null,
         },
         vectors,
         scales,
@@ -513,7 +504,7 @@ pub fn build(
     log(&format!(
         "semantic bank: {} prompts ({} harmful); calibrating on {} of {} held-out texts that escalate",
         bank.len(),
-        bank.harmful.iter().filter(|&&h| h).count(),
+        bank.harmful_entries(),
         escalated.len(),
         points.len()
     ));
